@@ -1,0 +1,31 @@
+"""Access helpers: the one place that decides who may see or change a meeting."""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from bookings.models import Meeting
+from core.roles import Role, has_role
+
+
+def can_manage_bookings(user) -> bool:
+    """Clerks and the supervisor book, confirm, reschedule and cancel."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and (user.is_superuser or has_role(user, Role.CLERK, Role.SUPERVISOR))
+    )
+
+
+def get_meeting_for(user, pk: int, *, write: bool = False) -> Meeting:
+    """The meeting if the user may see it (404 otherwise); with write, if they may change it.
+
+    Every logged-in user sees that a meeting exists (time and room); its details pass through
+    bookings.visibility. Changing needs the booking role.
+    """
+    if not getattr(user, "is_authenticated", False):
+        raise PermissionDenied
+    meeting = get_object_or_404(
+        Meeting.objects.select_related("room", "room__building", "hosting_unit", "leader"), pk=pk
+    )
+    if write and not can_manage_bookings(user):
+        raise PermissionDenied
+    return meeting

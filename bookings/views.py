@@ -1,0 +1,174 @@
+"""The clerk's booking pages. Each write is one service call; refusals show on the form."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from bookings import services, visibility
+from bookings.access import can_manage_bookings, get_meeting_for
+from bookings.errors import BookingError
+from bookings.forms import CancelForm, EditMeetingForm, MeetingForm, RescheduleForm, local_input
+from core.errors import DomainError
+from core.forms import add_domain_error
+from core.models import AuditEntry
+
+
+@login_required
+def meeting_new(request):
+    if not can_manage_bookings(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = MeetingForm(request.POST)
+        if form.is_valid():
+            try:
+                meeting = services.book_meeting(by=request.user, **_booking_args(form.cleaned_data))
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, _("Meeting booked: %(title)s") % {"title": meeting.title})
+                return redirect("meeting-detail", pk=meeting.pk)
+    else:
+        form = MeetingForm(initial=_initial_from_query(request.GET))
+    return render(request, "bookings/meeting_form.html", {"form": form})
+
+
+def _booking_args(data: dict) -> dict:
+    args = dict(data)
+    for optional in ("setup_minutes", "teardown_minutes"):
+        if args.get(optional) is None:
+            args.pop(optional, None)
+    return args
+
+
+def _initial_from_query(query) -> dict:
+    """A booking started from a search result or a timeline slot needs no re-typing."""
+    initial = {}
+    if query.get("room", "").isdigit():
+        initial["room"] = int(query["room"])
+    for name in ("start", "end"):
+        value = parse_datetime(query.get(name, "")) if query.get(name) else None
+        if value:
+            initial[name] = value.strftime("%Y-%m-%dT%H:%M")
+    if query.get("attendees", "").isdigit():
+        initial["attendees"] = int(query["attendees"])
+    return initial
+
+
+@login_required
+def meeting_detail(request, pk: int):
+    meeting = get_meeting_for(request.user, pk)
+    details = visibility.can_see_details(request.user, meeting)
+    history = AuditEntry.objects.for_object(meeting).select_related("actor") if details else []
+    return render(
+        request,
+        "bookings/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "details": details,
+            "title": visibility.title_for(request.user, meeting),
+            "history": history,
+            "can_manage": can_manage_bookings(request.user),
+            "cancel_form": CancelForm(),
+        },
+    )
+
+
+@login_required
+def meeting_edit(request, pk: int):
+    meeting = get_meeting_for(request.user, pk, write=True)
+    if request.method == "POST":
+        form = EditMeetingForm(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            version = data.pop("version")
+            try:
+                services.edit_meeting(meeting, by=request.user, expected_version=version, **data)
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, _("Changes saved."))
+                return redirect("meeting-detail", pk=meeting.pk)
+    else:
+        form = EditMeetingForm(
+            initial={
+                **{name: getattr(meeting, name) for name in services.EDITABLE_FIELDS},
+                "version": meeting.version,
+            }
+        )
+    return render(request, "bookings/meeting_edit.html", {"form": form, "meeting": meeting})
+
+
+@login_required
+def meeting_reschedule(request, pk: int):
+    meeting = get_meeting_for(request.user, pk, write=True)
+    if request.method == "POST":
+        form = RescheduleForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.reschedule_meeting(
+                    meeting,
+                    by=request.user,
+                    start=data["start"],
+                    end=data["end"],
+                    room=data["room"],
+                    expected_version=data["version"],
+                )
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, _("Meeting rescheduled."))
+                return redirect("meeting-detail", pk=meeting.pk)
+    else:
+        form = RescheduleForm(
+            initial={
+                "room": meeting.room_id,
+                "start": local_input(meeting.start),
+                "end": local_input(meeting.end),
+                "version": meeting.version,
+            }
+        )
+    return render(request, "bookings/meeting_reschedule.html", {"form": form, "meeting": meeting})
+
+
+@login_required
+@require_POST
+def meeting_confirm(request, pk: int):
+    meeting = get_meeting_for(request.user, pk, write=True)
+    try:
+        services.confirm_meeting(meeting, by=request.user)
+    except BookingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Meeting confirmed."))
+    return redirect("meeting-detail", pk=meeting.pk)
+
+
+@login_required
+@require_POST
+def meeting_cancel(request, pk: int):
+    meeting = get_meeting_for(request.user, pk, write=True)
+    form = CancelForm(request.POST)
+    try:
+        services.cancel_meeting(meeting, by=request.user, reason=request.POST.get("reason", ""))
+    except DomainError as error:
+        messages.error(request, error.message)
+        return render(
+            request,
+            "bookings/meeting_detail.html",
+            {
+                "meeting": meeting,
+                "details": True,
+                "title": visibility.title_for(request.user, meeting),
+                "history": AuditEntry.objects.for_object(meeting).select_related("actor"),
+                "can_manage": True,
+                "cancel_form": form,
+            },
+            status=400,
+        )
+    messages.success(request, _("Meeting cancelled."))
+    return redirect("meeting-detail", pk=meeting.pk)

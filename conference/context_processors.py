@@ -1,0 +1,10 @@
+from conference.navigation import items_for
+from core.roles import primary_role
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    role = primary_role(user)
+    return {"nav_items": items_for(user), "user_role": role.label if role else ""}

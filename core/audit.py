@@ -1,0 +1,60 @@
+"""Writing the audit trail. Every service that changes state calls `record` in its transaction."""
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+
+from core.models import AuditEntry
+
+
+def record(
+    obj: models.Model,
+    action: str,
+    *,
+    by: Any,
+    from_state: str = "",
+    to_state: str = "",
+    changes: dict | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> AuditEntry:
+    """Append one audit row for `obj`. `by` is a user, or None for the system (sweepers)."""
+    actor = by if getattr(by, "pk", None) else None
+    return AuditEntry.objects.create(
+        at=now or timezone.now(),
+        actor=actor,
+        actor_name=_actor_name(actor),
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        changes=_jsonable(changes or {}),
+        note=note,
+    )
+
+
+def _actor_name(actor: Any) -> str:
+    if actor is None:
+        return "system"
+    full = actor.get_full_name() if hasattr(actor, "get_full_name") else ""
+    return full or actor.get_username()
+
+
+def _jsonable(changes: dict) -> dict:
+    """Changes as {field: [old, new]} with values a JSON column can hold."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, datetime):
+            return timezone.localtime(value).isoformat()
+        if isinstance(value, models.Model):
+            return str(value)
+        if value is None or isinstance(value, (str, int, float, bool)):
+            return value
+        return str(value)
+
+    return {field: [plain(old), plain(new)] for field, (old, new) in changes.items()}

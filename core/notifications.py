@@ -1,0 +1,109 @@
+"""Notifications: rows under each user's bell, and e-mail through the outbox.
+
+`notify` writes in the caller's transaction, so a notification exists exactly when the change
+that caused it committed. The outbox sweeper is the only code that talks to a mail server.
+"""
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.models import Notification, OutboxEmail
+
+log = logging.getLogger(__name__)
+
+# A claim older than this is taken to belong to a worker that died mid-send.
+STALE_CLAIM = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+
+
+def notify(
+    recipients: Iterable,
+    *,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    email: bool = True,
+    dedupe_key: str | None = None,
+    now: datetime | None = None,
+) -> list[Notification]:
+    """Notify each recipient once. With `dedupe_key`, a repeat for the same user is a no-op."""
+    now = now or timezone.now()
+    created = []
+    for user in {u.pk: u for u in recipients if u is not None}.values():
+        key = f"{dedupe_key}:{user.pk}" if dedupe_key else None
+        if key and Notification.objects.filter(dedupe_key=key).exists():
+            continue
+        try:
+            with transaction.atomic():
+                note = Notification.objects.create(
+                    recipient=user,
+                    kind=kind,
+                    title=title[:200],
+                    body=body,
+                    url=url,
+                    created_at=now,
+                    dedupe_key=key,
+                )
+        except IntegrityError:
+            # Another process notified this user for the same key a moment ago.
+            continue
+        created.append(note)
+        if email and user.email:
+            link = f"\n\n{settings.SITE_URL}{url}" if url else ""
+            OutboxEmail.objects.create(
+                to=user.email, subject=title[:200], body=f"{body}{link}", created_at=now
+            )
+    return created
+
+
+def unread_count(user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def mark_read(user, notification_ids: Iterable[int] | None = None, *, now=None) -> int:
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=list(notification_ids))
+    return qs.update(read_at=now or timezone.now())
+
+
+def send_outbox(*, now: datetime | None = None, batch: int = 100) -> int:
+    """Send waiting e-mail. Safe to run in several workers at once; returns how many were sent.
+
+    Each row is claimed with a compare-and-set on `claimed_at`, so two sweepers never send the
+    same mail; a failed send releases the claim for a later pass, up to MAX_ATTEMPTS.
+    """
+    now = now or timezone.now()
+    sent = 0
+    candidates = (
+        OutboxEmail.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+        .order_by("created_at")
+        .values_list("pk", "claimed_at")[:batch]
+    )
+    for pk, claimed_at in candidates:
+        if claimed_at is not None and claimed_at > now - STALE_CLAIM:
+            continue
+        won = OutboxEmail.objects.filter(pk=pk, sent_at__isnull=True, claimed_at=claimed_at).update(
+            claimed_at=now
+        )
+        if not won:
+            continue
+        mail = OutboxEmail.objects.get(pk=pk)
+        try:
+            send_mail(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to])
+        except Exception as exc:  # one bad row never stops the loop
+            log.warning("outbox: sending mail %s failed: %s", pk, exc)
+            OutboxEmail.objects.filter(pk=pk).update(
+                claimed_at=None, attempts=mail.attempts + 1, last_error=str(exc)[:2000]
+            )
+            continue
+        OutboxEmail.objects.filter(pk=pk).update(sent_at=timezone.now(), attempts=mail.attempts + 1)
+        sent += 1
+    return sent

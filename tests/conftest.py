@@ -1,0 +1,158 @@
+"""Factory fixtures and personas shared by every test.
+
+Data is laid down through the same services the application uses (book_meeting with `now=`),
+so tests see what users would. Time is controlled with time-machine where it matters.
+"""
+
+import datetime as dt
+import itertools
+import os
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from bookings import services
+from bookings.models import Building, HostingUnit, Leader, LeaderRank, Room
+from core.roles import Role, add_role, sync_role_groups
+
+_counter = itertools.count(1)
+
+# A fixed "now" for tests that book: a Friday morning in Shanghai.
+NOW = timezone.make_aware(dt.datetime(2026, 11, 27, 9, 0))
+
+
+def on_postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def _language_zh(settings):
+    """Every test starts in the default language, as a user would."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture
+def role_groups(db):
+    sync_role_groups()
+
+
+@pytest.fixture
+def make_user(db, role_groups):
+    def make(username: str | None = None, *roles: Role, **fields):
+        username = username or f"user{next(_counter)}"
+        user = get_user_model().objects.create_user(
+            username=username, password="pw-for-tests-only", **fields
+        )
+        for role in roles:
+            add_role(user, role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def clerk(make_user):
+    return make_user("clerk", Role.CLERK, first_name="晓燕", last_name="王")
+
+
+@pytest.fixture
+def supervisor(make_user):
+    return make_user("supervisor", Role.SUPERVISOR, Role.LOBBY_MANAGER)
+
+
+@pytest.fixture
+def lobby_manager(make_user):
+    return make_user("lobby-east", Role.LOBBY_MANAGER)
+
+
+@pytest.fixture
+def attendant(make_user):
+    return make_user("attendant", Role.ATTENDANT)
+
+
+@pytest.fixture
+def outsider(make_user):
+    """Logged in, but with no role at all."""
+    return make_user("outsider")
+
+
+@pytest.fixture
+def building(db):
+    return Building.objects.get(code="conference")
+
+
+@pytest.fixture
+def create_room(db, building):
+    def create(**params):
+        number = params.pop("number", f"R{next(_counter)}")
+        defaults = {
+            "building": building,
+            "name": f"第{number}会议室",
+            "floor": 3,
+            "capacity": 30,
+            "setup_minutes": 15,
+            "teardown_minutes": 10,
+            "layouts": ["boardroom", "u_shape"],
+        }
+        defaults.update(params)
+        return Room.objects.create(number=number, **defaults)
+
+    return create
+
+
+@pytest.fixture
+def room(create_room):
+    return create_room(number="301", capacity=30)
+
+
+@pytest.fixture
+def hosting_unit(db):
+    return HostingUnit.objects.create(
+        name="区发展和改革委员会",
+        short_name="区发改委",
+        contact_name="李明",
+        contact_phone="13800138000",
+    )
+
+
+@pytest.fixture
+def leader(db, hosting_unit):
+    return Leader.objects.create(
+        name="张建国", title="副区长", rank=LeaderRank.DISTRICT, unit=hosting_unit
+    )
+
+
+@pytest.fixture
+def book(clerk, room, hosting_unit):
+    """Book a meeting through the service; times are local hours on NOW's day by default."""
+
+    def make(**params):
+        start = params.pop("start", NOW + dt.timedelta(days=1, hours=1))
+        end = params.pop("end", start + dt.timedelta(hours=2))
+        args = {
+            "by": params.pop("by", clerk),
+            "room": params.pop("room", room),
+            "title": params.pop("title", f"工作会议{next(_counter)}"),
+            "hosting_unit": params.pop("hosting_unit", hosting_unit),
+            "start": start,
+            "end": end,
+            "attendees": params.pop("attendees", 12),
+            "now": params.pop("now", NOW),
+        }
+        args.update(params)
+        return services.book_meeting(**args)
+
+    return make
+
+
+@pytest.fixture
+def require_browser():
+    """True when browser tests must run (CI's PostgreSQL pass) instead of skipping."""
+    return os.environ.get("REQUIRE_BROWSER") == "1"
