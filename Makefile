@@ -1,0 +1,57 @@
+# Conference service desk: the few commands a developer, the README and CI use.
+# Needs only python3 and GNU make; everything else goes into .venv/.
+#
+#   make run    install, migrate, load the demo data, run the web server + Celery (Ctrl-C stops)
+#   make test   install the dev tools and run the test suite (PYTEST_ARGS="-k name" to narrow it)
+#   make lint   ruff check + ruff format --check
+#   make clean  remove var/ (database, broker files, beat schedule); .venv/ is kept
+
+PYTHON ?= python3
+VENV := .venv
+VENV_PYTHON := $(VENV)/bin/python
+PIP := $(VENV_PYTHON) -m pip --disable-pip-version-check --no-input
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint clean $(VENV)
+
+help:
+	@echo "make run    start the whole system on http://127.0.0.1:$${PORT:-8000}/ (PORT=... to change)"
+	@echo "make test   run the test suite (PYTEST_ARGS=... passes options to pytest)"
+	@echo "make lint   ruff check and ruff format --check"
+	@echo "make clean  remove var/ (local database and broker files); .venv/ is kept"
+
+# The interpreter itself. If venv creation fails half-way (Debian without python3-venv leaves a
+# python but no pip), remove the remains so that the next run starts clean instead of failing later.
+$(VENV_PYTHON):
+	$(PYTHON) -m venv $(VENV) || { \
+	    rm -rf $(VENV); \
+	    echo "error: '$(PYTHON) -m venv' failed (on Debian/Ubuntu: apt-get install python3-venv)" >&2; \
+	    exit 1; }
+
+# Stamp files record that the requirements were installed; they are redone when a file changes.
+# The interpreter is an order-only prerequisite: its timestamp says nothing about the packages.
+$(VENV)/.installed: requirements.txt | $(VENV_PYTHON)
+	$(PIP) install -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt requirements.txt $(VENV)/.installed | $(VENV_PYTHON)
+	$(PIP) install -r requirements-dev.txt
+	touch $@
+
+# `make .venv`: the runtime environment, up to date.
+$(VENV): $(VENV)/.installed
+
+# exec: the shell is replaced by the launcher, so the process make waits for (and to which make
+# passes on a SIGTERM) is the launcher itself, which then stops the whole service group.
+run: $(VENV)/.installed
+	exec $(VENV_PYTHON) scripts/run.py
+
+test: $(VENV)/.dev-installed
+	$(VENV_PYTHON) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+clean:
+	rm -rf var
