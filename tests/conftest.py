@@ -7,10 +7,10 @@ so tests see what users would. Time is controlled with time-machine where it mat
 import datetime as dt
 import itertools
 import os
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
 from bookings import services
 from bookings.models import Building, HostingUnit, Leader, LeaderRank, Room
@@ -19,7 +19,7 @@ from core.roles import Role, add_role, sync_role_groups
 _counter = itertools.count(1)
 
 # A fixed "now" for tests that book: a Friday morning in Shanghai.
-NOW = timezone.make_aware(dt.datetime(2026, 11, 27, 9, 0))
+NOW = dt.datetime(2026, 11, 27, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def on_postgres() -> bool:
@@ -36,6 +36,12 @@ def _language_zh(settings):
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 costs a third of a second per user; tests don't need it to be slow."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -85,7 +91,11 @@ def outsider(make_user):
 
 @pytest.fixture
 def building(db):
-    return Building.objects.get(code="conference")
+    # get_or_create: a transactional test flushes the rows migration 0003 laid down.
+    building, _created = Building.objects.get_or_create(
+        code="conference", defaults={"name": "会议大厦", "name_en": "Conference building"}
+    )
+    return building
 
 
 @pytest.fixture
