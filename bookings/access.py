@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
+from bookings import visibility
 from bookings.models import Meeting
 from core.roles import Role, has_role
 
@@ -19,13 +20,13 @@ def get_meeting_for(user, pk: int, *, write: bool = False) -> Meeting:
     """The meeting if the user may see it (404 otherwise); with write, if they may change it.
 
     Every logged-in user sees that a meeting exists (time and room); its details pass through
-    bookings.visibility. Changing needs the booking role.
+    bookings.visibility. Changing needs the booking role and the right to see the meeting's details.
     """
     if not getattr(user, "is_authenticated", False):
         raise PermissionDenied
     meeting = get_object_or_404(
         Meeting.objects.select_related("room", "room__building", "hosting_unit", "leader"), pk=pk
     )
-    if write and not can_manage_bookings(user):
+    if write and not (can_manage_bookings(user) and visibility.can_see_details(user, meeting)):
         raise PermissionDenied
     return meeting

@@ -4,17 +4,24 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bookings import services, visibility
 from bookings.access import can_manage_bookings, get_meeting_for
-from bookings.errors import BookingError
-from bookings.forms import CancelForm, EditMeetingForm, MeetingForm, RescheduleForm, local_input
+from bookings.forms import (
+    LEADER_RANKS_ID,
+    CancelForm,
+    EditMeetingForm,
+    MeetingForm,
+    RescheduleForm,
+    local_input,
+)
+from bookings.history import history_of
 from core.errors import DomainError
 from core.forms import add_domain_error
-from core.models import AuditEntry
 
 
 @login_required
@@ -33,7 +40,11 @@ def meeting_new(request):
                 return redirect("meeting-detail", pk=meeting.pk)
     else:
         form = MeetingForm(initial=_initial_from_query(request.GET))
-    return render(request, "bookings/meeting_form.html", {"form": form})
+    return render(
+        request,
+        "bookings/meeting_form.html",
+        {"form": form, "leader_ranks": form.leader_ranks(), "leader_ranks_id": LEADER_RANKS_ID},
+    )
 
 
 def _booking_args(data: dict) -> dict:
@@ -50,31 +61,44 @@ def _initial_from_query(query) -> dict:
     if query.get("room", "").isdigit():
         initial["room"] = int(query["room"])
     for name in ("start", "end"):
-        value = parse_datetime(query.get(name, "")) if query.get(name) else None
-        if value:
-            initial[name] = value.strftime("%Y-%m-%dT%H:%M")
+        try:
+            value = parse_datetime(query.get(name, ""))
+        except ValueError:  # well formed but impossible, e.g. 2026-02-30T10:00
+            value = None
+        if value is None:
+            continue
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        initial[name] = value.strftime("%Y-%m-%dT%H:%M")
     if query.get("attendees", "").isdigit():
         initial["attendees"] = int(query["attendees"])
     return initial
 
 
+def _detail_context(request, meeting, *, cancel_form=None) -> dict:
+    details = visibility.can_see_details(request.user, meeting)
+    return {
+        "meeting": meeting,
+        "details": details,
+        "title": visibility.title_for(request.user, meeting),
+        "history": history_of(meeting) if details else [],
+        "can_manage": can_manage_bookings(request.user),
+        "cancel_form": cancel_form or CancelForm(),
+    }
+
+
 @login_required
 def meeting_detail(request, pk: int):
     meeting = get_meeting_for(request.user, pk)
-    details = visibility.can_see_details(request.user, meeting)
-    history = AuditEntry.objects.for_object(meeting).select_related("actor") if details else []
-    return render(
-        request,
-        "bookings/meeting_detail.html",
-        {
-            "meeting": meeting,
-            "details": details,
-            "title": visibility.title_for(request.user, meeting),
-            "history": history,
-            "can_manage": can_manage_bookings(request.user),
-            "cancel_form": CancelForm(),
-        },
-    )
+    return render(request, "bookings/meeting_detail.html", _detail_context(request, meeting))
+
+
+def _refuse_if_cancelled(request, meeting):
+    """A cancelled meeting has no edit or reschedule page: back to its detail, with why."""
+    if meeting.is_active:
+        return None
+    messages.error(request, _("This meeting has been cancelled and can no longer be changed."))
+    return redirect("meeting-detail", pk=meeting.pk)
 
 
 @login_required
@@ -93,13 +117,25 @@ def meeting_edit(request, pk: int):
                 messages.success(request, _("Changes saved."))
                 return redirect("meeting-detail", pk=meeting.pk)
     else:
+        if refused := _refuse_if_cancelled(request, meeting):
+            return refused
         form = EditMeetingForm(
             initial={
                 **{name: getattr(meeting, name) for name in services.EDITABLE_FIELDS},
                 "version": meeting.version,
             }
         )
-    return render(request, "bookings/meeting_edit.html", {"form": form, "meeting": meeting})
+    return render(
+        request,
+        "bookings/meeting_edit.html",
+        {
+            "form": form,
+            "meeting": meeting,
+            "title": visibility.title_for(request.user, meeting),
+            "leader_ranks": form.leader_ranks(),
+            "leader_ranks_id": LEADER_RANKS_ID,
+        },
+    )
 
 
 @login_required
@@ -124,6 +160,8 @@ def meeting_reschedule(request, pk: int):
                 messages.success(request, _("Meeting rescheduled."))
                 return redirect("meeting-detail", pk=meeting.pk)
     else:
+        if refused := _refuse_if_cancelled(request, meeting):
+            return refused
         form = RescheduleForm(
             initial={
                 "room": meeting.room_id,
@@ -132,7 +170,11 @@ def meeting_reschedule(request, pk: int):
                 "version": meeting.version,
             }
         )
-    return render(request, "bookings/meeting_reschedule.html", {"form": form, "meeting": meeting})
+    return render(
+        request,
+        "bookings/meeting_reschedule.html",
+        {"form": form, "meeting": meeting, "title": visibility.title_for(request.user, meeting)},
+    )
 
 
 @login_required
@@ -141,7 +183,7 @@ def meeting_confirm(request, pk: int):
     meeting = get_meeting_for(request.user, pk, write=True)
     try:
         services.confirm_meeting(meeting, by=request.user)
-    except BookingError as error:
+    except DomainError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("Meeting confirmed."))
@@ -153,22 +195,20 @@ def meeting_confirm(request, pk: int):
 def meeting_cancel(request, pk: int):
     meeting = get_meeting_for(request.user, pk, write=True)
     form = CancelForm(request.POST)
-    try:
-        services.cancel_meeting(meeting, by=request.user, reason=request.POST.get("reason", ""))
-    except DomainError as error:
-        messages.error(request, error.message)
-        return render(
-            request,
-            "bookings/meeting_detail.html",
-            {
-                "meeting": meeting,
-                "details": True,
-                "title": visibility.title_for(request.user, meeting),
-                "history": AuditEntry.objects.for_object(meeting).select_related("actor"),
-                "can_manage": True,
-                "cancel_form": form,
-            },
-            status=400,
-        )
-    messages.success(request, _("Meeting cancelled."))
-    return redirect("meeting-detail", pk=meeting.pk)
+    if form.is_valid():
+        try:
+            services.cancel_meeting(meeting, by=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            if not error.fields:  # e.g. cancelled meanwhile: nothing to correct on the form
+                messages.error(request, error.message)
+                return redirect("meeting-detail", pk=meeting.pk)
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Meeting cancelled."))
+            return redirect("meeting-detail", pk=meeting.pk)
+    return render(
+        request,
+        "bookings/meeting_detail.html",
+        _detail_context(request, meeting, cancel_form=form),
+        status=400,
+    )

@@ -1,4 +1,5 @@
 from conference.navigation import items_for
+from core.names import display_name
 from core.roles import primary_role
 
 
@@ -7,4 +8,8 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     role = primary_role(user)
-    return {"nav_items": items_for(user), "user_role": role.label if role else ""}
+    return {
+        "nav_items": items_for(user),
+        "user_role": role.label if role else "",
+        "user_display_name": display_name(user),
+    }

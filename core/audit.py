@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from core.models import AuditEntry
+from core.names import display_name
 
 
 def record(
@@ -41,8 +42,7 @@ def record(
 def _actor_name(actor: Any) -> str:
     if actor is None:
         return "system"
-    full = actor.get_full_name() if hasattr(actor, "get_full_name") else ""
-    return full or actor.get_username()
+    return display_name(actor)
 
 
 def _jsonable(changes: dict) -> dict:

@@ -68,14 +68,14 @@ def test_a_reschedule_records_old_and_new_times_in_local_time(book, clerk):
 
 
 def test_the_trail_keeps_the_actors_name_after_the_account_is_deleted(book, make_user):
-    temp = make_user("temp-clerk", first_name="临时", last_name="职员")
+    temp = make_user("temp-clerk", first_name="晓燕", last_name="王")
     meeting = book(by=temp)
 
     temp.delete()
 
     entry = AuditEntry.objects.for_object(meeting).get()
     assert entry.actor is None
-    assert entry.actor_name == "临时 职员"
+    assert entry.actor_name == "王晓燕"  # family name first, as written in Chinese
 
 
 def test_record_names_the_system_when_no_user_acts(book):

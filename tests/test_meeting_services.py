@@ -99,7 +99,7 @@ def test_a_booking_leaves_one_audit_row_naming_the_clerk(book, clerk):
 
     [entry] = audit_rows(meeting)
     assert entry.actor == clerk
-    assert entry.actor_name == clerk.get_full_name()
+    assert entry.actor_name == "王晓燕"  # family name first
     assert entry.action == "booked"
     assert (entry.from_state, entry.to_state) == ("", MeetingStatus.REQUESTED)
     assert entry.at == NOW

@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from conference import demo
+from core.names import display_name
 from core.roles import Role
 
 
@@ -39,9 +40,7 @@ class Command(BaseCommand):
 
     def _print_table(self, users, password: str) -> None:
         header = (_("Login"), _("Name"), _("Role"), _("Password"))
-        rows = [
-            (user.username, _chinese_name(user), _role_labels(user), password) for user in users
-        ]
+        rows = [(user.username, display_name(user), _role_labels(user), password) for user in users]
         widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
         for row in [header, None, *rows]:
             if row is None:
@@ -60,11 +59,6 @@ def _demo_users():
         .prefetch_related("groups")
     }
     return [by_name[name] for name in demo.USERNAMES if name in by_name]
-
-
-def _chinese_name(user) -> str:
-    """Family name first, no space: 王晓燕 (get_full_name() would give "晓燕 王")."""
-    return f"{user.last_name}{user.first_name}"
 
 
 def _role_labels(user) -> str:
