@@ -8,10 +8,11 @@ BookingError (bad input, nothing saved) or BookingConflict (taken slot, stale ed
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bookings import signals, visibility
+from bookings import orders, signals, sizing, visibility
 from bookings.errors import BookingConflict, BookingError
 from bookings.models import (
     MAX_MEETING,
@@ -24,12 +25,19 @@ from bookings.models import (
     Meeting,
     MeetingStatus,
     Room,
+    ServiceLevel,
 )
 from core import audit, timeutils
 from core.models import AuditEntry
+from core.notifications import notify
+from core.roles import Role, users_with_role
 
 # The name of the PostgreSQL exclusion constraint (migration 0002).
 OVERLAP_CONSTRAINT = "meeting_room_no_overlap"
+
+# The inputs of sizing: changing one re-sizes the meeting.
+SIZING_INPUTS = {"hosting_unit", "attendees", "leader", "leader_rank"}
+_LEVEL_ORDER = {ServiceLevel.C: 0, ServiceLevel.B: 1, ServiceLevel.A: 2}
 
 # Fields a plain edit may change; time and room go through reschedule_meeting.
 EDITABLE_FIELDS = (
@@ -64,9 +72,10 @@ def book_meeting(
     setup_minutes: int | None = None,
     teardown_minutes: int | None = None,
     notes: str = "",
+    series=None,
     now: datetime | None = None,
 ) -> Meeting:
-    """Book a room for a meeting in state `requested`.
+    """Book a room for a meeting in state `requested`, sized, with its level's service package.
 
     Contact and phone default from the hosting unit, setup and teardown from the room, the rank
     from the chosen leader. Raises BookingError for bad input and BookingConflict when the
@@ -92,11 +101,15 @@ def book_meeting(
         status=MeetingStatus.REQUESTED,
         booked_by=by if getattr(by, "pk", None) else None,
         booked_at=now,
+        series=series,
     )
     _validate(meeting, now=now, timing_changed=True)
     with transaction.atomic():
+        sizing.size_meeting(meeting)
         _save_in_free_room(meeting, by=by)
         audit.record(meeting, "booked", by=by, to_state=meeting.status, now=now)
+        orders.propose_package(meeting, by=by, now=now)
+        _tell_the_bureau(meeting, by=by, now=now, what="booked")
         signals.meeting_booked.send(sender=Meeting, meeting=meeting, by=by, now=now)
     return meeting
 
@@ -167,9 +180,19 @@ def edit_meeting(
         for field, (_old, new) in diff.items():
             setattr(meeting, field, new)
         _validate(meeting, now=now, timing_changed=False)
+        old_level, old_reason = meeting.level, meeting.level_reason
+        if set(diff) & SIZING_INPUTS and sizing.size_meeting(meeting):
+            # Changing an input re-sizes the meeting; the audit row says so.
+            diff["level"] = (old_level, meeting.level)
+            diff["level_reason"] = (old_reason, meeting.level_reason)
         meeting.version += 1
         meeting.save(update_fields=[*diff, "version"])
         audit.record(meeting, "edited", by=by, changes=diff, now=now)
+        if _more_service(old_level, meeting.level):
+            # A higher level adds the services its package has and the meeting lacks; the
+            # clerk's own edits and the departments' progress stay as they are.
+            orders.propose_package(meeting, by=by, now=now, only_missing=True)
+        _tell_the_bureau(meeting, by=by, now=now, what="changed", was_rank=diff.get("leader_rank"))
         signals.meeting_changed.send(
             sender=Meeting,
             meeting=meeting,
@@ -229,6 +252,8 @@ def reschedule_meeting(
         meeting.version += 1
         _save_in_free_room(meeting, by=by)
         audit.record(meeting, "rescheduled", by=by, changes=diff, now=now)
+        orders.move_with_meeting(meeting, by=by, now=now)
+        _tell_the_bureau(meeting, by=by, now=now, what="changed")
         signals.meeting_changed.send(
             sender=Meeting,
             meeting=meeting,
@@ -269,6 +294,8 @@ def cancel_meeting(meeting: Meeting, *, by, reason: str, now: datetime | None = 
             note=reason,
             now=now,
         )
+        orders.cancel_with_meeting(meeting, by=by, now=now)
+        _tell_the_bureau(meeting, by=by, now=now, what="cancelled")
         signals.meeting_cancelled.send(
             sender=Meeting, meeting=meeting, by=by, now=now, reason=reason
         )
@@ -276,6 +303,32 @@ def cancel_meeting(meeting: Meeting, *, by, reason: str, now: datetime | None = 
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+
+def _more_service(old_level: str, new_level: str) -> bool:
+    return _LEVEL_ORDER[ServiceLevel(new_level)] > _LEVEL_ORDER[ServiceLevel(old_level)]
+
+
+def _tell_the_bureau(meeting: Meeting, *, by, now: datetime, what: str, was_rank=None) -> None:
+    """A meeting convened by a district leader (区级) is reported to the bureau's viewers at
+    once (及时通报) when booked, changed or cancelled, including a change away from 区级."""
+    ranks = {meeting.leader_rank, *(was_rank or ())}
+    if LeaderRank.DISTRICT not in ranks:
+        return
+    labels = {
+        "booked": _("District-level meeting booked"),
+        "changed": _("District-level meeting changed"),
+        "cancelled": _("District-level meeting cancelled"),
+    }
+    for viewer in users_with_role(Role.BUREAU):
+        notify(
+            [viewer],
+            kind="district_meeting",
+            title=f"{labels[what]}：{visibility.title_for(viewer, meeting)}",
+            body=f"{meeting.room} {timeutils.format_span(meeting.start, meeting.end)}",
+            url=reverse("meeting-detail", args=[meeting.pk]),
+            now=now,
+        )
 
 
 def _lock(meeting: Meeting) -> Meeting:
