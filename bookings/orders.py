@@ -7,6 +7,8 @@ helpers inside their own transaction, so orders follow a reschedule or a cancell
 atomically.
 """
 
+import hashlib
+import json
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -14,12 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bookings import seating
-from bookings.errors import BookingError
+from bookings.errors import BookingConflict, BookingError
 from bookings.models import (
     KIND_DEPARTMENT,
     KIND_LEAD_MINUTES,
     NEXT_STATUS,
     OPEN_STATUSES,
+    LeaderRank,
     Meeting,
     MeetingStatus,
     OrderKind,
@@ -27,7 +30,8 @@ from bookings.models import (
     PackageItem,
     ServiceOrder,
 )
-from core import audit
+from core import audit, timeutils
+from core.names import display_name
 
 
 def due_for(kind: str, start: datetime) -> datetime:
@@ -121,8 +125,11 @@ def add_order(
                 code="duplicate",
                 fields={"kind": _("Already ordered.")},
             )
-        if existing:  # a cancelled order of this kind is ordered again
-            existing.delete()
+        _refuse_negative(quantity)
+        if existing:
+            # A cancelled order of this kind is ordered again: the same row is reopened, so its
+            # audit trail stays whole (one order per kind per meeting).
+            return _reopen(existing, quantity, details or {}, note=note, by=by, now=now)
         return _create(meeting, kind, quantity, details or {}, note=note, by=by, now=now)
 
 
@@ -134,25 +141,40 @@ def update_order(
     details: dict | None = None,
     note: str | None = None,
     due_at: datetime | None = None,
+    expected_token: str | None = None,
     now: datetime | None = None,
 ) -> ServiceOrder:
-    """Change what an open order asks for. Name plates are re-seated by the rostrum rule."""
+    """Change what an open order asks for. Name plates are re-seated by the rostrum rule and
+    their quantity is the number of plates.
+
+    With `expected_token` (the order's `state_token` when the form was read), an order changed
+    meanwhile (by a clerk or by its department) is refused with who changed it and when,
+    instead of being overwritten. Raises BookingError / BookingConflict; nothing is saved.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         order = ServiceOrder.objects.select_for_update().select_related("meeting").get(pk=order.pk)
         _refuse_if_closed(order)
+        if expected_token is not None and expected_token != state_token(order):
+            raise BookingConflict(
+                _(
+                    "%(who)s changed this order at %(when)s while you were editing it. Your "
+                    "changes were not saved: check the order and apply them again."
+                )
+                % {
+                    "who": display_name(order.updated_by) if order.updated_by else _("System"),
+                    "when": timeutils.format_time(order.updated_at),
+                },
+                code="stale",
+            )
         changes = {}
         if quantity is not None:
-            if quantity < 0:
-                raise BookingError(
-                    _("A quantity cannot be negative."),
-                    code="invalid",
-                    fields={"quantity": _("Enter 0 or more.")},
-                )
+            _refuse_negative(quantity)
             changes["quantity"] = (order.quantity, quantity)
         if details is not None:
+            details = clean_details(order.kind, details)
             if order.kind == OrderKind.NAME_PLATES:
-                details = {**details, "plates": seating.arrange(_clean_plates(details))}
+                changes["quantity"] = (order.quantity, len(details["plates"]))
             changes["details"] = (order.details, details)
         if note is not None:
             changes["note"] = (order.note, note.strip()[:300])
@@ -171,8 +193,26 @@ def update_order(
             setattr(order, field, new)
         order.updated_at, order.updated_by = now, _user(by)
         order.save(update_fields=[*changes, "updated_at", "updated_by"])
-        audit.record(order, "order_edited", by=by, changes=changes, now=now)
+        audit.record(order, "order_edited", by=by, changes=_readable(changes), now=now)
     return order
+
+
+def state_token(order: ServiceOrder) -> str:
+    """A fingerprint of what an order asks for and where it stands; any change alters it.
+
+    Forms carry it so that a save made from an older reading is refused (ServiceOrder has no
+    version column; its updated_at alone can repeat when changes share a clock reading).
+    """
+    state = [
+        order.status,
+        order.quantity,
+        order.details,
+        order.note,
+        order.due_at.isoformat(),
+        order.updated_at.isoformat(),
+    ]
+    encoded = json.dumps(state, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(encoded.encode()).hexdigest()[:32]
 
 
 def cancel_order(order: ServiceOrder, *, by, now: datetime | None = None) -> ServiceOrder:
@@ -238,6 +278,9 @@ def open_orders_of(department: str):
 
 
 def _create(meeting, kind, quantity, details, *, by, now, note="") -> ServiceOrder:
+    details = clean_details(kind, default_details(kind, meeting, details))
+    if kind == OrderKind.NAME_PLATES:
+        quantity = len(details["plates"])
     order = ServiceOrder.objects.create(
         meeting=meeting,
         kind=kind,
@@ -245,8 +288,8 @@ def _create(meeting, kind, quantity, details, *, by, now, note="") -> ServiceOrd
         status=OrderStatus.REQUESTED,
         due_at=due_for(kind, meeting.start),
         quantity=quantity,
-        details=default_details(kind, meeting, details),
-        note=note,
+        details=details,
+        note=(note or "").strip()[:300],
         created_at=now,
         updated_at=now,
         updated_by=_user(by),
@@ -255,21 +298,115 @@ def _create(meeting, kind, quantity, details, *, by, now, note="") -> ServiceOrd
     return order
 
 
+def _reopen(order, quantity, details, *, by, now, note="") -> ServiceOrder:
+    meeting = order.meeting
+    details = clean_details(order.kind, default_details(order.kind, meeting, details))
+    if order.kind == OrderKind.NAME_PLATES:
+        quantity = len(details["plates"])
+    before = order.status
+    order.status = OrderStatus.REQUESTED
+    order.due_at = due_for(order.kind, meeting.start)
+    order.quantity, order.details, order.note = quantity, details, (note or "").strip()[:300]
+    order.updated_at, order.updated_by = now, _user(by)
+    order.save()
+    audit.record(order, "order_requested", by=by, from_state=before, to_state=order.status, now=now)
+    return order
+
+
+# The details each kind keeps, with their type; other keys a caller sends are dropped.
+_FLAGS = {
+    OrderKind.TEA: ("tea", "water", "fruit", "towels"),
+    OrderKind.AUDIO_VISUAL: ("operator", "recording", "video_conference", "interpretation"),
+}
+
+
+def clean_details(kind: str, details: dict) -> dict:
+    """An order's details in their stored shape; refuses what cannot be stored."""
+    if not isinstance(details, dict):
+        raise BookingError(_("The service's details are not readable."), code="invalid")
+    details = dict(details)
+    if kind == OrderKind.NAME_PLATES:
+        details["plates"] = seating.arrange(_clean_plates(details))
+    elif kind == OrderKind.BANNER:
+        details["text"] = str(details.get("text") or "").strip()[:100]
+    elif kind in _FLAGS:
+        for flag in _FLAGS[OrderKind(kind)]:
+            details[flag] = bool(details.get(flag))
+    elif kind == OrderKind.PARKING_ACCESS:
+        vehicles = details.get("vehicles") or 0
+        if not isinstance(vehicles, int) or isinstance(vehicles, bool) or vehicles < 0:
+            raise BookingError(
+                _("The number of vehicles must be 0 or more."),
+                code="invalid",
+                fields={"vehicles": _("Enter 0 or more.")},
+            )
+        details["vehicles"] = vehicles
+        details["guests"] = str(details.get("guests") or "").strip()[:2000]
+    return details
+
+
 def _clean_plates(details: dict) -> list[dict]:
     plates = []
     for plate in details.get("plates") or []:
         name = str(plate.get("name", "")).strip()
         if not name:
             continue
+        rank = plate.get("rank") or LeaderRank.NONE
+        if rank not in LeaderRank.values:
+            raise BookingError(
+                _("Unknown rank for %(name)s.") % {"name": name},
+                code="invalid",
+                fields={"plates": _("Unknown rank.")},
+            )
+        precedence = plate.get("precedence")
+        if isinstance(precedence, str) and precedence.strip().isdigit():
+            precedence = int(precedence)
         plates.append(
             {
                 "name": name[:20],
                 "title": str(plate.get("title", "")).strip()[:40],
-                "rank": plate.get("rank") or "none",
-                "precedence": plate.get("precedence"),
+                "rank": rank,
+                "precedence": precedence if isinstance(precedence, int) else None,
             }
         )
     return plates
+
+
+def _readable(changes: dict) -> dict:
+    """Audit changes with the details spread out per item ("details.text": [old, new]), so
+    the history reads as what changed rather than as two dictionaries."""
+    readable = {}
+    for field, (old, new) in changes.items():
+        if field != "details":
+            readable[field] = (old, new)
+            continue
+        old, new = old or {}, new or {}
+        for key in sorted(set(old) | set(new)):
+            if old.get(key) == new.get(key):
+                continue
+            if key == "plates":
+                readable["details.plates"] = (
+                    _plates_text(old.get(key)),
+                    _plates_text(new.get(key)),
+                )
+            else:
+                readable[f"details.{key}"] = (old.get(key), new.get(key))
+    return readable
+
+
+def _plates_text(plates) -> str:
+    return "、".join(
+        f"{plate.get('precedence') or '?'} {plate.get('name', '')}" for plate in plates or []
+    )
+
+
+def _refuse_negative(quantity: int) -> None:
+    if quantity is None or quantity < 0:
+        raise BookingError(
+            _("A quantity cannot be negative."),
+            code="invalid",
+            fields={"quantity": _("Enter 0 or more.")},
+        )
 
 
 def _refuse_if_closed(order: ServiceOrder) -> None:

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from bookings.views import meetings
+from bookings.views import meetings, series
+from bookings.views import orders as order_views
 
 urlpatterns = [
     path("meetings/new/", meetings.meeting_new, name="meeting-new"),
@@ -9,4 +10,23 @@ urlpatterns = [
     path("meetings/<int:pk>/reschedule/", meetings.meeting_reschedule, name="meeting-reschedule"),
     path("meetings/<int:pk>/confirm/", meetings.meeting_confirm, name="meeting-confirm"),
     path("meetings/<int:pk>/cancel/", meetings.meeting_cancel, name="meeting-cancel"),
+    # Service orders: the clerk's edits on a meeting, and the departments' queues.
+    path("meetings/<int:pk>/orders/add/", order_views.order_add, name="order-add"),
+    path("meetings/<int:pk>/orders/<int:order_pk>/", order_views.order_edit, name="order-edit"),
+    path(
+        "meetings/<int:pk>/orders/<int:order_pk>/cancel/",
+        order_views.order_cancel,
+        name="order-cancel",
+    ),
+    path("orders/", order_views.department_index, name="department-index"),
+    path("orders/<slug:department>/", order_views.department_queue, name="department-queue"),
+    path("orders/<int:order_pk>/advance/", order_views.order_advance, name="order-advance"),
+    path("series/new/", series.series_new, name="series-new"),
+    path("series/<int:pk>/", series.series_detail, name="series-detail"),
+    path("meetings/<int:pk>/series/cancel/", series.series_cancel_from, name="series-cancel-from"),
+    path(
+        "meetings/<int:pk>/series/reschedule/",
+        series.series_reschedule_from,
+        name="series-reschedule-from",
+    ),
 ]

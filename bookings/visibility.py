@@ -66,3 +66,18 @@ def conflict_label(user, meeting: Meeting) -> str:
     if can_see_details(user, meeting):
         return f"“{meeting.title}”"
     return _("a secret meeting")
+
+
+def can_see_leader_notes(user, meeting: Meeting) -> bool:
+    """Whether `user` may read the convening leader's service notes (tea, seating, habits).
+
+    Only authorised staff serving this meeting: the plan shows that knowledge to the people
+    who serve the leader, not to everyone who may see the meeting. No permission or role
+    opens it on its own (not even a superuser's); until staffing registers its duty check,
+    nobody serves a meeting and so nobody sees the notes.
+    """
+    if not getattr(user, "is_authenticated", False) or meeting.leader_id is None:
+        return False
+    return (
+        can_see_details(user, meeting) and _is_authorised(user) and _serves_meeting(user, meeting)
+    )

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from bookings.access import can_manage_bookings
+from bookings.views.orders import can_work_orders
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,8 @@ def items_for(user) -> list[NavItem]:
     items = [NavItem(_("Today"), reverse("home"))]
     if can_manage_bookings(user):
         items.append(NavItem(_("Book a room"), reverse("meeting-new")))
+    if can_work_orders(user):
+        items.append(NavItem(_("Service orders"), reverse("department-index")))
     if user.is_staff:
         items.append(NavItem(_("Administration"), reverse("admin:index")))
     return items

@@ -604,9 +604,7 @@ def test_a_clerk_sees_the_secret_meetings_title(as_user, clerk, book, clock):
     assert "涉密专题会" in as_user(clerk).get(reverse("home")).content.decode()
 
 
-def test_a_clerk_without_clearance_cannot_change_a_secret_meeting(
-    as_user, make_user, book, clock
-):
+def test_a_clerk_without_clearance_cannot_change_a_secret_meeting(as_user, make_user, book, clock):
     meeting = book(
         title="涉密专题会",
         start=local(14),

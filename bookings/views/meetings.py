@@ -20,6 +20,7 @@ from bookings.forms import (
     local_input,
 )
 from bookings.history import history_of
+from bookings.views.orders import meeting_orders_context
 from core.errors import DomainError
 from core.forms import add_domain_error
 
@@ -77,14 +78,24 @@ def _initial_from_query(query) -> dict:
 
 def _detail_context(request, meeting, *, cancel_form=None) -> dict:
     details = visibility.can_see_details(request.user, meeting)
-    return {
+    can_manage = can_manage_bookings(request.user)
+    context = {
         "meeting": meeting,
         "details": details,
         "title": visibility.title_for(request.user, meeting),
         "history": history_of(meeting) if details else [],
-        "can_manage": can_manage_bookings(request.user),
+        "can_manage": can_manage,
         "cancel_form": cancel_form or CancelForm(),
+        # The level, the orders and the leader's notes only reach those who see the details.
+        "leader_notes": (
+            meeting.leader.service_notes
+            if details and visibility.can_see_leader_notes(request.user, meeting)
+            else ""
+        ),
     }
+    if details:
+        context.update(meeting_orders_context(request.user, meeting, can_manage=can_manage))
+    return context
 
 
 @login_required
