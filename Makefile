@@ -5,6 +5,7 @@
 #   make test   install the dev tools and run the test suite (PYTEST_ARGS="-k name" to narrow it)
 #   make lint   ruff check + ruff format --check
 #   make clean  remove var/ (database, broker files, beat schedule); .venv/ is kept
+#   make messages  refresh and compile the Simplified Chinese catalogue in locale/
 
 PYTHON ?= python3
 VENV := .venv
@@ -13,13 +14,14 @@ PIP := $(VENV_PYTHON) -m pip --disable-pip-version-check --no-input
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint clean $(VENV)
+.PHONY: help run test lint clean messages $(VENV)
 
 help:
 	@echo "make run    start the whole system on http://127.0.0.1:$${PORT:-8000}/ (PORT=... to change)"
 	@echo "make test   run the test suite (PYTEST_ARGS=... passes options to pytest)"
 	@echo "make lint   ruff check and ruff format --check"
 	@echo "make clean  remove var/ (local database and broker files); .venv/ is kept"
+	@echo "make messages  refresh locale/zh_Hans from the source and compile it (translate new entries)"
 
 # The interpreter itself. If venv creation fails half-way (Debian without python3-venv leaves a
 # python but no pip), remove the remains so that the next run starts clean instead of failing later.
@@ -55,3 +57,9 @@ lint: $(VENV)/.dev-installed
 
 clean:
 	rm -rf var
+
+# Refresh the Chinese catalogue from the source, then compile it. New entries come in untranslated:
+# fill them in locale/zh_Hans/LC_MESSAGES/django.po and run this again.
+messages: $(VENV)/.dev-installed
+	$(VENV_PYTHON) manage.py makemessages -l zh_Hans --no-obsolete --ignore='static/vendor/*' --ignore='tests/*' --ignore='bench/*' --ignore='.venv/*'
+	$(VENV_PYTHON) manage.py compilemessages -l zh_Hans --ignore='.venv/*'
