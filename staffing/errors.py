@@ -1,0 +1,9 @@
+from core.errors import ConflictError, DomainError
+
+
+class DispatchError(DomainError):
+    """A duty refused: the validator's reasons, translated (HTTP 400)."""
+
+
+class DispatchConflict(ConflictError):
+    """A duty refused because someone changed it first (HTTP 409)."""
