@@ -1,9 +1,18 @@
 from django.urls import path
 
-from bookings.views import meetings, series
+from bookings.views import calendar, lists, meetings, search, series
 from bookings.views import orders as order_views
 
 urlpatterns = [
+    # The clerk's finding and overview pages: search, timeline, week, lists.
+    path("rooms/search/", search.room_search, name="room-search"),
+    path("rooms/search/book/", search.search_book, name="search-book"),
+    path("timeline/", calendar.day_timeline, name="day-timeline"),
+    path("rooms/<int:pk>/week/", calendar.room_week, name="room-week"),
+    path("meetings/", lists.meeting_list, name="meeting-list"),
+    path("meetings/export.xlsx", lists.meeting_export, name="meeting-export"),
+    path("meetings/pending/", lists.pending_list, name="pending-list"),
+    path("meetings/pending/<int:pk>/confirm/", lists.pending_confirm, name="pending-confirm"),
     path("meetings/new/", meetings.meeting_new, name="meeting-new"),
     path("meetings/<int:pk>/", meetings.meeting_detail, name="meeting-detail"),
     path("meetings/<int:pk>/edit/", meetings.meeting_edit, name="meeting-edit"),

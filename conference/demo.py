@@ -29,6 +29,7 @@ from bookings.models import (
     Meeting,
     Room,
 )
+from conference.demo_staff import load_staff
 from core import timeutils
 from core.roles import Role, add_role, sync_role_groups
 from core.workdays import seed_calendar_year, working_days_between
@@ -553,6 +554,7 @@ def load(now: dt.datetime | None = None) -> dict[str, int] | None:
         )
         plans = plan_meetings(now, working_days)
         meetings = _lay_down(plans, clerk=users["clerk"], rooms=rooms, units=units, leaders=leaders)
+        staff = load_staff(users, now)
     return {
         "meeting_rooms": sum(room.kind == Room.Kind.MEETING for room in rooms.values()),
         "offices": sum(room.kind != Room.Kind.MEETING for room in rooms.values()),
@@ -560,6 +562,7 @@ def load(now: dt.datetime | None = None) -> dict[str, int] | None:
         "leaders": len(leaders),
         "users": len(users),
         "meetings": meetings,
+        "staff": staff,
     }
 
 

@@ -7,6 +7,17 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.access import can_manage_bookings
 from bookings.views.orders import can_work_orders
+from core.roles import Role, has_role
+
+# The people who hold duties on meetings see their own on the phone (我的任务).
+MY_DUTIES_ROLES = (
+    Role.ATTENDANT,
+    Role.GROUP_LEADER,
+    Role.ENV_SUPERVISOR,
+    Role.AUDIO_TECH,
+    Role.LOBBY_MANAGER,
+    Role.SUPERVISOR,
+)
 
 
 @dataclass(frozen=True)
@@ -19,8 +30,18 @@ def items_for(user) -> list[NavItem]:
     if not user.is_authenticated:
         return []
     items = [NavItem(_("Today"), reverse("home"))]
-    if can_manage_bookings(user):
+    books = can_manage_bookings(user)
+    if books:
+        items.append(NavItem(_("Find a room"), reverse("room-search")))
         items.append(NavItem(_("Book a room"), reverse("meeting-new")))
+    # Lobby managers watch their buildings: the timeline and the list, without booking.
+    if books or has_role(user, Role.LOBBY_MANAGER):
+        items.append(NavItem(_("Timeline"), reverse("day-timeline")))
+        items.append(NavItem(_("Meetings"), reverse("meeting-list")))
+    if books:
+        items.append(NavItem(_("Awaiting confirmation"), reverse("pending-list")))
+    if has_role(user, *MY_DUTIES_ROLES):
+        items.append(NavItem(_("My duties"), reverse("my-duties")))
     if can_work_orders(user):
         items.append(NavItem(_("Service orders"), reverse("department-index")))
     if user.is_staff:

@@ -210,15 +210,20 @@ CELERY_BEAT_SCHEDULE = {
     "send-outbox": {"task": "core.tasks.send_outbox", "schedule": float(OUTBOX_SWEEP_SECONDS)},
 }
 
+# A service group leader may lead this many concurrent meetings in one building.
+LEAD_MAX_CONCURRENT = env_int("LEAD_MAX_CONCURRENT", 3, minimum=1)
+
 # --- Demo -----------------------------------------------------------------------------------
 DEMO_PASSWORD = env_str("DEMO_PASSWORD")
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an unauthenticated request then gets 401 with WWW-Authenticate, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

@@ -9,6 +9,9 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("conference.api_urls")),
     path("", include("bookings.urls")),
+    path("", include("staffing.urls")),
+    path("", include("staffing.urls_duties")),
     path("admin/", admin.site.urls),
 ]

@@ -1,11 +1,18 @@
 """The API's one error shape: {"error": {"code", "message", "fields"}}, message in the request's
 language (Chinese by default). Domain errors map to 400 / 409; DRF's own errors keep their status.
+
+Also what every view under /api/ shares, whichever app it belongs to: the authentication order,
+JSON-only bodies, the token endpoint and the JSON 404 for unknown addresses.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -24,6 +31,11 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, DjangoValidationError):
+        # A model or form validator reached from a view: still bad input, not a server error.
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -51,3 +63,49 @@ def _flatten(value) -> str:
     if isinstance(value, dict):
         return " ".join(f"{key}: {_flatten(item)}" for key, item in value.items())
     return str(value)
+
+
+# --- what every API view shares ---------------------------------------------------------------
+
+
+class ApiViewMixin:
+    """Put before DRF's view class: `class RoomViewSet(ApiViewMixin, ReadOnlyModelViewSet)`."""
+
+    # Token first: DRF answers an unauthenticated request with the first class's
+    # WWW-Authenticate header, so 401; with SessionAuthentication first (it has no header) the
+    # same request would be a 403. A browser's session still works as the second class.
+    authentication_classes = (TokenAuthentication, SessionAuthentication)
+    # JSON bodies only: any other content type is a 415 in the error shape, not a form that
+    # DRF parses half-way (repeated keys, files) into the same fields.
+    parser_classes = (JSONParser,)
+
+
+class ObtainTokenView(ApiViewMixin, ObtainAuthToken):
+    """POST {"username", "password"} -> {"token": ...}; refusals in the error shape.
+
+    DRF's view answers wrong credentials with a generic validation error; a client needs to
+    tell "wrong password" from "you forgot a field", hence its own code.
+    """
+
+    # Logging in needs no prior authentication (and a stale session must not demand CSRF).
+    authentication_classes = ()
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except exceptions.ValidationError as exc:
+            codes = exc.get_codes()
+            if isinstance(codes, dict) and "authorization" in codes.get("non_field_errors", []):
+                raise DomainError(
+                    _flatten(exc.detail["non_field_errors"]), code="invalid_credentials"
+                ) from exc
+            raise
+
+
+def api_not_found(request, *args, **kwargs):
+    """Unknown addresses under /api/ answer in the error shape too (and a POST without the
+    trailing slash gets a 404 instead of CommonMiddleware's redirect error)."""
+    return JsonResponse(
+        error_body("not_found", str(exceptions.NotFound.default_detail)),
+        status=status.HTTP_404_NOT_FOUND,
+    )

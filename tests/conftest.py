@@ -39,6 +39,17 @@ def _language_zh(settings):
 
 
 @pytest.fixture(autouse=True)
+def _restore_visibility_hooks():
+    """Tests may swap the staffing hooks of the visibility policy; every test ends with the
+    hooks the apps registered, whatever the test put in their place."""
+    from bookings import visibility
+
+    saved = (visibility._is_authorised, visibility._serves_meeting)
+    yield
+    visibility._is_authorised, visibility._serves_meeting = saved
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """PBKDF2 costs a third of a second per user; tests don't need it to be slow."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

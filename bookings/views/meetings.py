@@ -71,8 +71,15 @@ def _initial_from_query(query) -> dict:
         if timezone.is_aware(value):
             value = timezone.localtime(value)
         initial[name] = value.strftime("%Y-%m-%dT%H:%M")
-    if query.get("attendees", "").isdigit():
-        initial["attendees"] = int(query["attendees"])
+    for name in ("attendees", "hosting_unit", "leader"):
+        if query.get(name, "").isdigit():
+            initial[name] = int(query[name])
+    if query.get("title"):
+        initial["title"] = query["title"][:200]
+    # Choices the form itself checks; an unknown value is simply not shown as chosen.
+    for name in ("leader_rank", "layout"):
+        if query.get(name):
+            initial[name] = query[name]
     return initial
 
 

@@ -1,0 +1,16 @@
+"""The API's root, /api/: the token endpoint and each app's own API urls.
+
+Apps add their `include(...)` above the catch-all, which must stay last.
+"""
+
+from django.urls import include, path, re_path
+
+from core.api import ObtainTokenView, api_not_found
+
+urlpatterns = [
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("", include("bookings.api.urls")),
+    path("", include("staffing.api_urls")),
+    # Last: anything else under /api/ is a 404 in the error shape, not an HTML page.
+    re_path(r"", api_not_found),
+]

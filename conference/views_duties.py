@@ -1,0 +1,145 @@
+"""My duties (我的任务): the phone page of an attendant, technician or group leader.
+
+Today's and tomorrow's active duties of the Staff linked to the login, each with what to
+prepare and the small-meeting routine as a reminder, and the two things the person does from
+the phone: acknowledge a duty and check in on arrival. Both are one call into
+staffing.services; refusals come back as messages.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from bookings import visibility
+from bookings.models import OPEN_STATUSES, MeetingStatus, ServiceOrder
+from core.errors import DomainError
+from core.timeutils import day_bounds
+from staffing import services
+from staffing.access import linked_staff
+from staffing.models import Duty, DutyStatus, Staff
+
+# The small-meeting routine (domain.md, 小型会议): what every attendant does before the start.
+ROUTINE = (
+    gettext_lazy("Arrive 30 minutes early, in uniform and wearing your badge."),
+    gettext_lazy("Check the lights, air conditioning and audio-visual equipment; report faults."),
+    gettext_lazy("Clean the tables and chairs."),
+    gettext_lazy("Set out disinfected cups, tea and boiled water."),
+    gettext_lazy("Stand at the door from 15 minutes before the start."),
+)
+
+
+@dataclass(frozen=True)
+class DutyCard:
+    """One duty as the phone shows it, already passed through the visibility policy."""
+
+    duty: Duty
+    title: str
+    details: bool
+    day: dt.date
+    order_kinds: list[str]
+
+    @property
+    def can_acknowledge(self) -> bool:
+        return self.duty.status == DutyStatus.ASSIGNED
+
+    @property
+    def can_arrive(self) -> bool:
+        return self.duty.arrived_at is None
+
+
+def upcoming_duties(staff: Staff, first_day: dt.date, days: int = 2):
+    """The person's active duties on meetings starting on [first_day, first_day + days):
+    a fixed number of queries however many duties there are."""
+    start, _end = day_bounds(first_day)
+    _start, end = day_bounds(first_day + dt.timedelta(days=days - 1))
+    open_orders = ServiceOrder.objects.filter(status__in=OPEN_STATUSES).order_by("due_at", "pk")
+    return (
+        Duty.objects.active()
+        .filter(staff=staff, meeting__start__gte=start, meeting__start__lt=end)
+        .exclude(meeting__status=MeetingStatus.CANCELLED)
+        .select_related("meeting__room__building")
+        .prefetch_related(Prefetch("meeting__orders", queryset=open_orders))
+        .order_by("start", "meeting__start", "pk")
+    )
+
+
+@login_required
+def my_duties(request):
+    staff = linked_staff(request.user)
+    today = timezone.localdate()
+    days = [today, today + dt.timedelta(days=1)]
+    cards: dict[dt.date, list[DutyCard]] = {day: [] for day in days}
+    if staff is not None:
+        for duty in upcoming_duties(staff, today):
+            meeting = duty.meeting
+            day = timezone.localtime(meeting.start).date()
+            details = visibility.can_see_details(request.user, meeting)
+            kinds = [order.get_kind_display() for order in meeting.orders.all()]
+            cards.setdefault(day, []).append(
+                DutyCard(
+                    duty=duty,
+                    title=visibility.title_for(request.user, meeting),
+                    details=details,
+                    day=day,
+                    # What to prepare is a detail of the meeting: hidden with the rest of them.
+                    order_kinds=kinds if details else [],
+                )
+            )
+    return render(
+        request,
+        "duties/my_duties.html",
+        {
+            "staff": staff,
+            "today": today,
+            "groups": [(day, cards[day]) for day in days],
+            "routine": ROUTINE,
+        },
+    )
+
+
+def _own_duty(user, pk: int) -> Duty:
+    """A duty of the person linked to this login; anyone else's is a 404, not a 403, so the
+    page does not tell which duty numbers exist."""
+    duty = (
+        Duty.objects.select_related("meeting__room__building", "staff")
+        .filter(pk=pk, staff__user=user)
+        .first()
+    )
+    if duty is None:
+        raise Http404
+    return duty
+
+
+@login_required
+@require_POST
+def my_duty_acknowledge(request, pk: int):
+    duty = _own_duty(request.user, pk)
+    try:
+        services.acknowledge_duty(duty, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Duty acknowledged. Thank you."))
+    return redirect("my-duties")
+
+
+@login_required
+@require_POST
+def my_duty_arrived(request, pk: int):
+    duty = _own_duty(request.user, pk)
+    try:
+        services.record_arrival(duty, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Arrival recorded."))
+    return redirect("my-duties")
