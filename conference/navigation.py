@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from bookings.access import can_manage_bookings
 from bookings.views.orders import can_work_orders
 from core.roles import Role, has_role
+from staffing.access import can_assign
+from staffing.roster import can_view_roster
 
 # The people who hold duties on meetings see their own on the phone (我的任务).
 MY_DUTIES_ROLES = (
@@ -40,6 +42,10 @@ def items_for(user) -> list[NavItem]:
         items.append(NavItem(_("Meetings"), reverse("meeting-list")))
     if books:
         items.append(NavItem(_("Awaiting confirmation"), reverse("pending-list")))
+    if can_assign(user):
+        items.append(NavItem(_("Dispatch"), reverse("dispatch")))
+    if can_view_roster(user):
+        items.append(NavItem(_("Roster"), reverse("roster")))
     if has_role(user, *MY_DUTIES_ROLES):
         items.append(NavItem(_("My duties"), reverse("my-duties")))
     if can_work_orders(user):

@@ -11,7 +11,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from conference.env import env_bool, env_int, env_list, env_str
+from conference.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var")
@@ -212,6 +212,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # A service group leader may lead this many concurrent meetings in one building.
 LEAD_MAX_CONCURRENT = env_int("LEAD_MAX_CONCURRENT", 3, minimum=1)
+# Seconds the dispatcher may spend improving a day's plan after its first pass.
+DISPATCH_SECONDS = env_float("DISPATCH_SECONDS", 2.0, minimum=0.0)
 
 # --- Demo -----------------------------------------------------------------------------------
 DEMO_PASSWORD = env_str("DEMO_PASSWORD")

@@ -5,3 +5,18 @@ from django.utils.translation import gettext_lazy as _
 class StaffingConfig(AppConfig):
     name = "staffing"
     verbose_name = _("Staffing")
+
+    def ready(self) -> None:
+        from bookings import signals, visibility
+        from staffing import invariants, receivers  # noqa: F401 - registers the checks
+        from staffing.access import is_authorised_now, serves_meeting
+
+        visibility.register_authorisation_check(is_authorised_now)
+        visibility.register_duty_check(serves_meeting)
+        signals.meeting_changed.connect(
+            receivers.move_duties_with_meeting, dispatch_uid="staffing.move_duties_with_meeting"
+        )
+        signals.meeting_cancelled.connect(
+            receivers.release_duties_of_cancelled_meeting,
+            dispatch_uid="staffing.release_duties_of_cancelled_meeting",
+        )

@@ -146,7 +146,7 @@ class DutyBook:
 
     def _overlap_refusals(self, person: Staff, proposal: Proposal) -> list[str]:
         reasons = []
-        concurrent_leads = 0
+        same_building_leads: list[tuple[dt.datetime, dt.datetime]] = []
         for held in self.held.get(person.pk, ()):
             if proposal.meeting_id is not None and held.meeting_id == proposal.meeting_id:
                 reasons.append(
@@ -171,12 +171,18 @@ class DutyBook:
                     % {"name": person.name}
                 )
             else:
-                concurrent_leads += 1
-        if proposal.role == DutyRole.LEAD and concurrent_leads >= lead_max_concurrent():
-            reasons.append(
-                _("%(name)s already leads %(count)s concurrent meetings.")
-                % {"name": person.name, "count": concurrent_leads}
-            )
+                same_building_leads.append(
+                    (max(held.start, proposal.start), min(held.end, proposal.end))
+                )
+        if proposal.role == DutyRole.LEAD:
+            # The limit is on leads running at the same moment, not on every lead that
+            # touches the window: count the most that overlap at any instant.
+            busiest = _most_at_once(same_building_leads)
+            if busiest + 1 > lead_max_concurrent():
+                reasons.append(
+                    _("%(name)s already leads %(count)s concurrent meetings.")
+                    % {"name": person.name, "count": busiest}
+                )
         return reasons
 
     def hold(self, proposal: Proposal) -> None:
@@ -190,6 +196,18 @@ class DutyBook:
                 proposal.end,
             )
         )
+
+
+def _most_at_once(windows: list[tuple[dt.datetime, dt.datetime]]) -> int:
+    """The largest number of [start, end) windows that overlap at one instant."""
+    events = sorted(
+        [(start, 1) for start, _end in windows] + [(end, -1) for _start, end in windows]
+    )
+    running = most = 0
+    for _when, step in events:  # ends sort before starts at the same instant ([) windows)
+        running += step
+        most = max(most, running)
+    return most
 
 
 def _covered(shifts, start: dt.datetime, end: dt.datetime) -> bool:

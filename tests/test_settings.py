@@ -85,6 +85,6 @@ def test_the_env_example_lists_every_variable_the_settings_read():
     example = (ROOT / ".env.example").read_text()
     import re
 
-    read = set(re.findall(r'env_(?:str|bool|int|list)\(\s*"([A-Z_]+)"', source))
+    read = set(re.findall(r'env_(?:str|bool|int|float|list)\(\s*"([A-Z_]+)"', source))
     listed = set(re.findall(r"^([A-Z_]+)=", example, flags=re.M))
     assert read - listed == set()

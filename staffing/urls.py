@@ -1,0 +1,11 @@
+from django.urls import path
+
+from staffing.views import roster
+
+urlpatterns = [
+    path("staff/", roster.roster_list, name="roster"),
+    path("staff/export.xlsx", roster.roster_export, name="roster-export"),
+    path("staff/import/", roster.roster_import, name="roster-import"),
+    path("staff/clearance/", roster.clearance, name="clearance"),
+    path("staff/<int:pk>/", roster.staff_detail, name="staff-detail"),
+]

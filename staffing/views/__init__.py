@@ -1,0 +1,1 @@
+"""The staffing pages, one module per aggregate."""
