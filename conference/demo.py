@@ -555,6 +555,9 @@ def load(now: dt.datetime | None = None) -> dict[str, int] | None:
         plans = plan_meetings(now, working_days)
         meetings = _lay_down(plans, clerk=users["clerk"], rooms=rooms, units=units, leaders=leaders)
         staff = load_staff(users, now)
+        duties = _dispatch_coming_days(
+            today, by=users["supervisor"], now=now, attendant=users["attendant"]
+        )
     return {
         "meeting_rooms": sum(room.kind == Room.Kind.MEETING for room in rooms.values()),
         "offices": sum(room.kind != Room.Kind.MEETING for room in rooms.values()),
@@ -563,7 +566,39 @@ def load(now: dt.datetime | None = None) -> dict[str, int] | None:
         "users": len(users),
         "meetings": meetings,
         "staff": staff,
+        "duties": duties,
     }
+
+
+def _dispatch_coming_days(today: dt.date, *, by, now: dt.datetime, attendant) -> int:
+    """Staff the meetings of today and the next two working days through the dispatcher, as a
+    lobby manager would with one click, and make sure the `attendant` login has a duty of its
+    own to show on the phone page."""
+    from staffing import services as staffing_services
+    from staffing.dispatcher import dispatch_day
+    from staffing.errors import DispatchError
+    from staffing.models import DutyRole
+
+    days = [
+        today,
+        *working_days_between(today + dt.timedelta(days=1), today + dt.timedelta(14))[:2],
+    ]
+    staff = getattr(attendant, "staff", None)
+    if staff is not None:
+        for meeting in (
+            Meeting.objects.active()
+            .filter(start__gt=now, start__lt=timeutils.day_bounds(days[-1])[1])
+            .select_related("room", "room__building")
+            .order_by("start")
+        ):
+            try:
+                staffing_services.assign_duty(
+                    meeting, by=by, staff=staff, role=DutyRole.ATTENDANT, now=now
+                )
+                break
+            except DispatchError:
+                continue
+    return sum(dispatch_day(day, by=by, now=now, seconds=0).filled for day in days)
 
 
 def _load_rooms() -> dict[tuple[str, str], Room]:
