@@ -241,7 +241,9 @@ def test_a_refused_booking_shows_why_on_the_form_in_the_browser(
     # English only by the user's own choice: the footer's switcher.
     page.select_option("#language", "en")
     page.wait_for_load_state("load")
-    page.wait_for_function("document.documentElement.lang === 'en'")
+    # A selector, not wait_for_function: Playwright's string predicates are evaluated in the
+    # page, which the Content-Security-Policy (rightly) refuses as eval.
+    page.locator("html[lang='en']").wait_for(state="attached")
     assert page.locator("html").get_attribute("lang") == "en"
     shot(page, "booking-form-en.png")
     assert_no_csp_violations(page)
