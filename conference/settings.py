@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "core",
     "bookings",
     "staffing",
+    "inspections",
     "conference",
 ]
 

@@ -1,0 +1,181 @@
+"""The three-level checks before every meeting, their checklists, and incidents.
+
+States (design.md): a check is pending -> notified -> done (result ok / problem), or
+cancelled. "Due" (now >= due_at) and "late" (escalated_at set) are derived or time-stamped.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from bookings.models import Meeting, Room
+from staffing.models import Staff
+
+
+class CheckLevel(models.IntegerChoices):
+    ONE = 1, _("Level 1: service group leader")
+    TWO = 2, _("Level 2: environment supervisor")
+    THREE = 3, _("Level 3: service hotline")
+
+
+# Minutes before the start each level comes due (the plan's 2 h, 1 h, 30 min).
+LEVEL_LEAD_MINUTES = {CheckLevel.ONE: 120, CheckLevel.TWO: 60, CheckLevel.THREE: 30}
+
+
+class CheckStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    NOTIFIED = "notified", _("Notified")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class CheckResult(models.TextChoices):
+    OK = "ok", _("All in order")
+    PROBLEM = "problem", _("Problem found")
+
+
+class Check(models.Model):
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="checks"
+    )
+    level = models.PositiveSmallIntegerField(_("level"), choices=CheckLevel.choices)
+    due_at = models.DateTimeField(_("due"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=CheckStatus.choices, default=CheckStatus.PENDING
+    )
+    result = models.CharField(_("result"), max_length=10, choices=CheckResult.choices, blank=True)
+    # Resolved when the sweeper claims the check, and kept: who was asked is a fact.
+    responsible = models.ForeignKey(
+        Staff,
+        verbose_name=_("responsible"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="checks",
+    )
+    responsible_note = models.CharField(
+        _("how the responsible was found"), max_length=200, blank=True
+    )
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    item_results = models.JSONField(_("checklist"), default=list, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("check")
+        verbose_name_plural = _("checks")
+        ordering = ["due_at", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "level"], name="one_check_per_level"),
+        ]
+        indexes = [
+            # The notify sweeper: due checks not yet notified.
+            models.Index(
+                fields=["due_at"],
+                name="check_to_notify_idx",
+                condition=models.Q(status="pending"),
+            ),
+            # The escalation sweeper: notified checks not yet done or escalated.
+            models.Index(
+                fields=["due_at"],
+                name="check_to_escalate_idx",
+                condition=models.Q(status="notified", escalated_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} · {self.meeting}"
+
+
+class ChecklistItem(models.Model):
+    """One line of a checklist template, per check level and service level (admin-editable)."""
+
+    check_level = models.PositiveSmallIntegerField(_("check level"), choices=CheckLevel.choices)
+    service_levels = models.CharField(_("service levels"), max_length=3, default="ABC")
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    text = models.CharField(_("item"), max_length=200)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist templates")
+        ordering = ["check_level", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.check_level}: {self.text}"
+
+    def applies_to(self, level: str) -> bool:
+        return level in self.service_levels
+
+
+class IncidentCategory(models.TextChoices):
+    EQUIPMENT = "equipment", _("Equipment")
+    LIGHTING = "lighting", _("Lighting")
+    AIR_CONDITIONING = "air_conditioning", _("Air conditioning")
+    CLEANING = "cleaning", _("Cleaning")
+    MEDICAL = "medical", _("Medical")
+    SECURITY = "security", _("Security")
+    OTHER = "other", _("Other")
+
+
+class Severity(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+class Incident(models.Model):
+    """An emergency or fault during service (突发事件), or a check that found a problem."""
+
+    meeting = models.ForeignKey(
+        Meeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
+    )
+    room = models.ForeignKey(
+        Room,
+        verbose_name=_("room"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="incidents",
+    )
+    # Not named `check`: that would shadow Model.check(), Django's system-check hook.
+    found_by_check = models.ForeignKey(
+        Check, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
+    )
+    category = models.CharField(_("category"), max_length=20, choices=IncidentCategory.choices)
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=Severity.choices, default=Severity.MEDIUM
+    )
+    description = models.TextField(_("what happened"))
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reported_at = models.DateTimeField(_("reported at"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution = models.TextField(_("resolution"), blank=True)
+
+    class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        ordering = ["-reported_at"]
+        indexes = [
+            models.Index(
+                fields=["reported_at"],
+                name="incident_open_idx",
+                condition=models.Q(resolved_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} · {self.reported_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
