@@ -16,6 +16,7 @@ from core.api import ApiViewMixin
 from core.roles import Role, has_role
 from staffing.dispatcher import dispatch_meeting
 from staffing.models import Duty, Position, Staff, Team
+from staffing.roster import can_view_roster
 from staffing.views.dispatch import can_dispatch, unfilled_rows
 
 # Everyone who works here; the bureau's viewers read the meetings, not the roster.
@@ -32,6 +33,13 @@ def is_staff_member(user) -> bool:
 class IsStaffMember(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         return is_staff_member(request.user)
+
+
+class CanViewRoster(permissions.BasePermission):
+    """The roster with phone numbers: the same people as the roster page."""
+
+    def has_permission(self, request, view) -> bool:
+        return can_view_roster(request.user)
 
 
 class CanDispatch(permissions.BasePermission):
@@ -116,7 +124,7 @@ class StaffParams(serializers.Serializer):
 class StaffListView(ApiViewMixin, generics.GenericAPIView):
     """GET /api/staff/?position=&team=&home_building= (active people, by employee number)."""
 
-    permission_classes = (IsStaffMember,)
+    permission_classes = (CanViewRoster,)
 
     def get(self, request):
         params = parse(StaffParams, request.query_params)

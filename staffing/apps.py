@@ -7,10 +7,12 @@ class StaffingConfig(AppConfig):
     verbose_name = _("Staffing")
 
     def ready(self) -> None:
-        from bookings import signals, visibility
+        from bookings import panels, signals, visibility
         from staffing import invariants, receivers  # noqa: F401 - registers the checks
         from staffing.access import is_authorised_now, serves_meeting
+        from staffing.panels import staffing_panel
 
+        panels.register(staffing_panel)
         visibility.register_authorisation_check(is_authorised_now)
         visibility.register_duty_check(serves_meeting)
         signals.meeting_changed.connect(

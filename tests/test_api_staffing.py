@@ -72,8 +72,14 @@ def test_the_staff_list_is_for_staff_roles_only(make_user, roster):
     assert_error(client_for(make_user("nobody")).get("/api/staff/"), 403)
 
 
-def test_staff_read_the_roster_with_its_fields_and_no_clearance(attendant, roster):
-    body = client_for(attendant).get("/api/staff/").json()
+def test_attendants_may_not_read_the_roster_with_its_phone_numbers(attendant, roster):
+    response = client_for(attendant).get("/api/staff/")
+    assert response.status_code == 403
+    assert "组长甲" not in response.content.decode()
+
+
+def test_staff_read_the_roster_with_its_fields_and_no_clearance(clerk, roster):
+    body = client_for(clerk).get("/api/staff/").json()
     assert body["count"] == 4 and "next" in body and "previous" in body
     row = next(r for r in body["results"] if r["name"] == "组长甲")
     assert row["position"] == Position.ATTENDANT
@@ -84,8 +90,8 @@ def test_staff_read_the_roster_with_its_fields_and_no_clearance(attendant, roste
     assert "authorised_until" not in row and "guarantor" not in row
 
 
-def test_the_staff_list_filters_by_position_team_and_home_building(attendant, roster):
-    client = client_for(attendant)
+def test_the_staff_list_filters_by_position_team_and_home_building(clerk, roster):
+    client = client_for(clerk)
 
     def names(**params):
         return {r["name"] for r in client.get("/api/staff/", params).json()["results"]}
@@ -96,8 +102,8 @@ def test_the_staff_list_filters_by_position_team_and_home_building(attendant, ro
     assert names(home_building=roster["east_building"].pk) == {"东楼服务员"}
 
 
-def test_bad_staff_filters_are_a_400_naming_the_field(attendant, roster):
-    client = client_for(attendant)
+def test_bad_staff_filters_are_a_400_naming_the_field(clerk, roster):
+    client = client_for(clerk)
     error = assert_error(client.get("/api/staff/", {"position": "pilot"}), 400, "invalid")
     assert "position" in error["fields"]
     error = assert_error(client.get("/api/staff/", {"home_building": "nowhere"}), 400)

@@ -286,3 +286,21 @@ def test_the_duty_invariants_hold_after_the_services(meeting, book, create_room)
 
     breaches = {name: found for name, found in run_all().items() if name.startswith("staffing")}
     assert breaches and all(found == [] for found in breaches.values())
+
+
+def test_the_meeting_page_shows_needed_against_filled_with_who_holds_each_duty(
+    client, meeting, supervisor, rf
+):
+    from staffing.panels import staffing_panel
+
+    leader = make_staff(is_group_leader=True, name="组长甲")
+    services.assign_duty(meeting, by=supervisor, staff=leader, role=DutyRole.LEAD, now=NOW)
+    request = rf.get("/")
+    request.user = supervisor
+    _template, context = staffing_panel(request, meeting)
+    # 12 attendees: one lead (filled) and one attendant (one per 20 attendees, still open).
+    table = {row["role"]: (row["needed"], row["filled"], row["short"]) for row in context["rows"]}
+    assert table == {DutyRole.LEAD.label: (1, 1, 0), DutyRole.ATTENDANT.label: (1, 0, 1)}
+    client.force_login(supervisor)
+    page = client.get(reverse("meeting-detail", args=[meeting.pk])).content.decode()
+    assert "组长甲" in page[page.index('id="staffing"') :]

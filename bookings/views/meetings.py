@@ -9,7 +9,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from bookings import services, visibility
+from bookings import panels, services, visibility
 from bookings.access import can_manage_bookings, get_meeting_for
 from bookings.forms import (
     LEADER_RANKS_ID,
@@ -102,6 +102,7 @@ def _detail_context(request, meeting, *, cancel_form=None) -> dict:
     }
     if details:
         context.update(meeting_orders_context(request.user, meeting, can_manage=can_manage))
+        context["panels"] = panels.render_for(request, meeting)
     return context
 
 
