@@ -11,6 +11,7 @@ urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("", include("bookings.api.urls")),
     path("", include("staffing.api_urls")),
+    path("", include("inspections.api_urls")),
     # Last: anything else under /api/ is a 404 in the error shape, not an HTML page.
     re_path(r"", api_not_found),
 ]

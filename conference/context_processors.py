@@ -1,5 +1,6 @@
 from conference.navigation import items_for
 from core.names import display_name
+from core.notifications import unread_count
 from core.roles import primary_role
 
 
@@ -12,4 +13,6 @@ def navigation(request):
         "nav_items": items_for(user),
         "user_role": role.label if role else "",
         "user_display_name": display_name(user),
+        # The bell: one COUNT query per page.
+        "unread_notifications": unread_count(user),
     }

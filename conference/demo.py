@@ -33,6 +33,7 @@ from conference.demo_staff import load_staff
 from core import timeutils
 from core.roles import Role, add_role, sync_role_groups
 from core.workdays import seed_calendar_year, working_days_between
+from inspections import services as check_services
 
 SEED = 2026
 DAYS_BACK = 7
@@ -558,6 +559,9 @@ def load(now: dt.datetime | None = None) -> dict[str, int] | None:
         duties = _dispatch_coming_days(
             today, by=users["supervisor"], now=now, attendant=users["attendant"]
         )
+        # Checks due before `now` were done at the time: the first sweep must not notify a
+        # week of old checks.
+        check_services.close_past_checks(before=now, now=now)
     return {
         "meeting_rooms": sum(room.kind == Room.Kind.MEETING for room in rooms.values()),
         "offices": sum(room.kind != Room.Kind.MEETING for room in rooms.values()),

@@ -21,6 +21,16 @@ MY_DUTIES_ROLES = (
     Role.SUPERVISOR,
 )
 
+# The three-level checks: the hotline, the lobby managers, the supervisor and the people who
+# do levels 1 and 2 (inspections.views.BOARD_ROLES).
+CHECKS_ROLES = (
+    Role.HOTLINE,
+    Role.LOBBY_MANAGER,
+    Role.SUPERVISOR,
+    Role.GROUP_LEADER,
+    Role.ENV_SUPERVISOR,
+)
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -48,6 +58,8 @@ def items_for(user) -> list[NavItem]:
         items.append(NavItem(_("Roster"), reverse("roster")))
     if has_role(user, *MY_DUTIES_ROLES):
         items.append(NavItem(_("My duties"), reverse("my-duties")))
+    if has_role(user, *CHECKS_ROLES) or user.is_superuser:
+        items.append(NavItem(_("Checks"), reverse("checks-board")))
     if can_work_orders(user):
         items.append(NavItem(_("Service orders"), reverse("department-index")))
     if user.is_staff:

@@ -87,8 +87,18 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
+# IMMEDIATE takes the write lock at BEGIN, so concurrent bookings queue and get a clean
+# conflict instead of "database is locked" half-way (measured: design.md).
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["OPTIONS"] = dict(SQLITE_OPTIONS)
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
     # A fresh clone has no var/ yet; SQLite creates the file but not the folder.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -96,13 +106,7 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "db.sqlite3",
-            "OPTIONS": {
-                # IMMEDIATE takes the write lock at BEGIN, so concurrent bookings queue and get a
-                # clean conflict instead of "database is locked" half-way (measured: design.md).
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
             # A file, not memory: concurrency tests and a real worker need to share it.
             "TEST": {"NAME": str(VAR_DIR / "test-db.sqlite3")},
         }
@@ -207,8 +211,20 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Sweepers, not countdown tasks: the truth is in the database (design.md, "The scheduler").
 OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 30, minimum=1)
+# The check sweepers (inspections/sweepers.py): how often they run, and how long after its due
+# time an unfinished check is escalated to the lobby manager and the supervisor.
+CHECK_SWEEP_SECONDS = env_float("CHECK_SWEEP_SECONDS", 30.0, minimum=0.1)
+CHECK_ESCALATE_MINUTES = env_int("CHECK_ESCALATE_MINUTES", 10, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "send-outbox": {"task": "core.tasks.send_outbox", "schedule": float(OUTBOX_SWEEP_SECONDS)},
+    "notify-due-checks": {
+        "task": "inspections.tasks.notify_due_checks",
+        "schedule": CHECK_SWEEP_SECONDS,
+    },
+    "escalate-late-checks": {
+        "task": "inspections.tasks.escalate_late_checks",
+        "schedule": CHECK_SWEEP_SECONDS,
+    },
 }
 
 # A service group leader may lead this many concurrent meetings in one building.

@@ -13,5 +13,7 @@ urlpatterns = [
     path("", include("bookings.urls")),
     path("", include("staffing.urls")),
     path("", include("staffing.urls_duties")),
+    path("", include("inspections.urls")),
+    path("", include("core.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -724,7 +724,7 @@ def test_the_queue_needs_the_same_queries_for_few_or_many_orders(
             client.get(reverse("department-index"))
         return len(queries)
 
-    assert index_count() <= 4
+    assert index_count() <= 5  # session, user, groups, the bell, the counts
 
 
 # --- in a real browser: drag the name plates, then the department moves the order ------------

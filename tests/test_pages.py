@@ -654,7 +654,7 @@ def test_home_needs_the_same_number_of_queries_for_two_or_ten_meetings(
     assert len(client.get(reverse("home")).context["rows"]) == 10
     assert with_ten == with_two, (with_two, with_ten)
     # session, user, groups, permissions (x2), the linked staff record, meetings
-    assert with_ten <= 7
+    assert with_ten <= 8  # + the bell's unread count
 
 
 def test_home_query_count_is_pinned_for_a_clerk(
