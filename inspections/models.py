@@ -179,3 +179,27 @@ class Incident(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+
+class RoutineTick(models.Model):
+    """One step of the small-meeting routine ticked off by the person on the duty."""
+
+    duty = models.ForeignKey(
+        "staffing.Duty",
+        verbose_name=_("duty"),
+        on_delete=models.CASCADE,
+        related_name="routine_ticks",
+    )
+    item = models.CharField(_("item"), max_length=100)
+    ticked_at = models.DateTimeField(_("ticked at"))
+
+    class Meta:
+        verbose_name = _("routine tick")
+        verbose_name_plural = _("routine ticks")
+        ordering = ["ticked_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["duty", "item"], name="routine_tick_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.duty_id} {self.item}"

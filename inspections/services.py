@@ -31,6 +31,7 @@ from inspections.models import (
     CheckStatus,
     Incident,
     IncidentCategory,
+    Severity,
 )
 
 OPEN_CHECK_STATUSES = (CheckStatus.PENDING, CheckStatus.NOTIFIED)
@@ -322,18 +323,22 @@ def _parse_items(items) -> dict[str, dict]:
 
 
 def _open_incident(check: Check, flagged: list[dict], *, note: str, by, now: datetime) -> Incident:
+    """A problem found by a check is an incident like any other: the lobby manager and the
+    hotline hear of it at once."""
+    from inspections.incidents import report_incident
+
     lines = [note] if note else []
     lines += [f"{line['text']}: {line['note']}" for line in flagged]
-    incident = Incident.objects.create(
-        meeting=check.meeting,
-        room=check.meeting.room,
-        found_by_check=check,
+    incident = report_incident(
+        by=by,
         category=IncidentCategory.OTHER,
+        severity=Severity.MEDIUM,
         description="\n".join(lines) or _("A check found a problem."),
-        reported_by=by,
-        reported_at=now,
+        meeting=check.meeting,
+        now=now,
     )
-    audit.record(incident, "incident_opened", by=by, now=now, note=_("Found by a check."))
+    incident.found_by_check = check
+    incident.save(update_fields=["found_by_check"])
     return incident
 
 

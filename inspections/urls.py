@@ -8,4 +8,5 @@ urlpatterns = [
     path("incidents/", views.incident_list, name="incident-list"),
     path("incidents/new/", views.incident_new, name="incident-new"),
     path("incidents/<int:pk>/resolve/", views.incident_resolve, name="incident-resolve"),
+    path("duties/<int:pk>/routine-tick/", views.routine_tick, name="routine-tick"),
 ]

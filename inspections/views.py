@@ -21,7 +21,7 @@ from bookings.models import Building, Meeting, OrderStatus, Room
 from core.errors import DomainError
 from core.forms import add_domain_error
 from core.roles import Role, has_role, roles_of
-from inspections import checklists, incidents, services
+from inspections import checklists, incidents, routine, services
 from inspections.models import (
     Check,
     CheckResult,
@@ -32,6 +32,7 @@ from inspections.models import (
 )
 from inspections.states import state_of
 from staffing.access import linked_staff
+from staffing.models import Duty
 
 # Who may complete any check (besides the person responsible for it).
 COMPLETE_ROLES = (Role.LOBBY_MANAGER, Role.HOTLINE, Role.SUPERVISOR)
@@ -330,3 +331,17 @@ def incident_resolve(request, pk: int):
     else:
         messages.success(request, _("The incident is resolved."))
     return redirect("incident-list")
+
+
+@login_required
+@require_POST
+def routine_tick(request, pk: int):
+    """Tick one routine step of the person's own duty from "my duties"; anyone else's is a 404."""
+    duty = get_object_or_404(Duty, pk=pk, staff__user=request.user)
+    try:
+        routine.tick_routine(duty, by=request.user, item=request.POST.get("item", ""))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Routine step ticked."))
+    return redirect("my-duties")

@@ -114,6 +114,17 @@ def test_an_unticked_item_with_a_note_passes_and_opens_an_incident(meeting, cler
     assert incident.reported_by == clerk and incident.is_open
 
 
+def test_a_problem_found_by_a_check_reaches_the_hotline_at_once(meeting, clerk, make_user):
+    from core.models import Notification
+    from core.roles import Role
+
+    hotline = make_user("hotline-desk", Role.HOTLINE)
+    complete(meeting, 1, clerk, result=CheckResult.PROBLEM, note="空调噪音大", now=NOW)
+
+    [note] = Notification.objects.filter(recipient=hotline, kind="incident")
+    assert "空调噪音大" not in note.title  # the place and category only: it may be secret
+
+
 def test_a_problem_result_opens_an_incident(meeting, clerk):
     complete(meeting, 1, clerk, result=CheckResult.PROBLEM, note="空调噪音大", now=NOW)
 
