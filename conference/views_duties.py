@@ -16,25 +16,19 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from bookings import visibility
 from bookings.models import OPEN_STATUSES, MeetingStatus, ServiceOrder
 from core.errors import DomainError
 from core.timeutils import day_bounds
+from inspections.routine import ROUTINE_ITEMS
 from staffing import services
 from staffing.access import linked_staff
 from staffing.models import Duty, DutyStatus, Staff
 
 # The small-meeting routine (domain.md, 小型会议): what every attendant does before the start.
-ROUTINE = (
-    gettext_lazy("Arrive 30 minutes early, in uniform and wearing your badge."),
-    gettext_lazy("Check the lights, air conditioning and audio-visual equipment; report faults."),
-    gettext_lazy("Clean the tables and chairs."),
-    gettext_lazy("Set out disinfected cups, tea and boiled water."),
-    gettext_lazy("Stand at the door from 15 minutes before the start."),
-)
+ROUTINE = tuple(label for _code, label in ROUTINE_ITEMS)
 
 
 @dataclass(frozen=True)
@@ -55,6 +49,20 @@ class DutyCard:
     def can_arrive(self) -> bool:
         return self.duty.arrived_at is None
 
+    @property
+    def late_minutes(self) -> int:
+        """Whole minutes the arrival came after the duty's start; 0 if on time or not yet."""
+        arrived = self.duty.arrived_at
+        if arrived is None or arrived <= self.duty.start:
+            return 0
+        return int((arrived - self.duty.start).total_seconds() // 60)
+
+    @property
+    def routine(self) -> list[tuple[str, str, dt.datetime | None]]:
+        """The routine steps as (code, label, ticked at or None), from the prefetched ticks."""
+        ticked = {tick.item: tick.ticked_at for tick in self.duty.routine_ticks.all()}
+        return [(code, label, ticked.get(code)) for code, label in ROUTINE_ITEMS]
+
 
 def upcoming_duties(staff: Staff, first_day: dt.date, days: int = 2):
     """The person's active duties on meetings starting on [first_day, first_day + days):
@@ -67,7 +75,7 @@ def upcoming_duties(staff: Staff, first_day: dt.date, days: int = 2):
         .filter(staff=staff, meeting__start__gte=start, meeting__start__lt=end)
         .exclude(meeting__status=MeetingStatus.CANCELLED)
         .select_related("meeting__room__building")
-        .prefetch_related(Prefetch("meeting__orders", queryset=open_orders))
+        .prefetch_related(Prefetch("meeting__orders", queryset=open_orders), "routine_ticks")
         .order_by("start", "meeting__start", "pk")
     )
 
