@@ -7,6 +7,7 @@ cancelled. "Due" (now >= due_at) and "late" (escalated_at set) are derived or ti
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bookings.models import Meeting, Room
 from staffing.models import Staff
@@ -118,7 +119,7 @@ class IncidentCategory(models.TextChoices):
     AIR_CONDITIONING = "air_conditioning", _("Air conditioning")
     CLEANING = "cleaning", _("Cleaning")
     MEDICAL = "medical", _("Medical")
-    SECURITY = "security", _("Security")
+    SECURITY = "security", pgettext_lazy("incident category", "Security")
     OTHER = "other", _("Other")
 
 

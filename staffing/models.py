@@ -5,6 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bookings.models import Building, Meeting, OrderKind
 
@@ -103,7 +104,7 @@ class Staff(models.Model):
 
 
 class ShiftKind(models.TextChoices):
-    DAY = "day", _("Day")
+    DAY = "day", pgettext_lazy("shift", "Day")
     EVENING = "evening", _("Evening")
     NIGHT = "night", _("Night")
     ON_CALL = "on_call", _("On call")
