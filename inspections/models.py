@@ -204,3 +204,88 @@ class RoutineTick(models.Model):
 
     def __str__(self):
         return f"{self.duty_id} {self.item}"
+
+
+class Patrol(models.Model):
+    """One patrol round (巡查) through a room, usually during a meeting."""
+
+    meeting = models.ForeignKey(
+        Meeting,
+        verbose_name=_("meeting"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="patrols",
+    )
+    room = models.ForeignKey(
+        Room, verbose_name=_("room"), on_delete=models.PROTECT, related_name="patrols"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"))
+    all_in_order = models.BooleanField(_("all in order"), default=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("patrol")
+        verbose_name_plural = _("patrols")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.room} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+
+
+class ServiceRequest(models.Model):
+    """A service request phoned in to the hotline (临时服务需求), tracked until done."""
+
+    what = models.CharField(_("what"), max_length=200)
+    room = models.ForeignKey(
+        Room,
+        verbose_name=_("room"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="service_requests",
+    )
+    where_text = models.CharField(_("where"), max_length=100, blank=True)
+    urgency = models.CharField(
+        _("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    caller = models.CharField(_("caller"), max_length=50, blank=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("logged by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    logged_at = models.DateTimeField(_("logged at"))
+    taken_by = models.ForeignKey(
+        Staff,
+        verbose_name=_("taken by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="service_requests",
+    )
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    feedback = models.CharField(_("caller's feedback"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("service request")
+        verbose_name_plural = _("service requests")
+        ordering = ["logged_at"]
+
+    def __str__(self) -> str:
+        return f"{self.what} · {self.logged_at:%Y-%m-%d %H:%M}"

@@ -8,5 +8,10 @@ urlpatterns = [
     path("incidents/", views.incident_list, name="incident-list"),
     path("incidents/new/", views.incident_new, name="incident-new"),
     path("incidents/<int:pk>/resolve/", views.incident_resolve, name="incident-resolve"),
+    path("requests/", views.request_list, name="request-list"),
+    path("requests/new/", views.request_new, name="request-new"),
+    path("requests/<int:pk>/take/", views.request_take, name="request-take"),
+    path("requests/<int:pk>/complete/", views.request_complete, name="request-complete"),
+    path("patrols/new/", views.patrol_new, name="patrol-new"),
     path("duties/<int:pk>/routine-tick/", views.routine_tick, name="routine-tick"),
 ]

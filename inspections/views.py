@@ -5,10 +5,13 @@ Who may see or complete a check is decided here once (`can_read_checks`, `can_co
 refusal (CheckError) comes back as a message on the page.
 """
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,17 +25,21 @@ from core.errors import DomainError
 from core.forms import add_domain_error
 from core.roles import Role, has_role, roles_of
 from inspections import checklists, incidents, routine, services
+from inspections import requests as service_requests
 from inspections.models import (
     Check,
     CheckResult,
     CheckStatus,
     Incident,
     IncidentCategory,
+    Patrol,
+    ServiceRequest,
     Severity,
+    Urgency,
 )
 from inspections.states import state_of
 from staffing.access import linked_staff
-from staffing.models import Duty
+from staffing.models import Duty, Staff
 
 # Who may complete any check (besides the person responsible for it).
 COMPLETE_ROLES = (Role.LOBBY_MANAGER, Role.HOTLINE, Role.SUPERVISOR)
@@ -345,3 +352,172 @@ def routine_tick(request, pk: int):
     else:
         messages.success(request, _("Routine step ticked."))
     return redirect("my-duties")
+
+
+# --- service requests and patrols ---------------------------------------------------------------
+
+# Who logs, takes and completes requests and logs patrols.
+REQUEST_ROLES = BOARD_ROLES
+
+
+def can_handle_requests(user) -> bool:
+    return bool(can_read_checks(user) and (user.is_superuser or has_role(user, *REQUEST_ROLES)))
+
+
+def _staff_choices():
+    return Staff.objects.filter(active=True).order_by("name", "pk")
+
+
+class RequestForm(forms.Form):
+    what = forms.CharField(label=gettext_lazy("What is needed"), max_length=200)
+    room = forms.ModelChoiceField(
+        label=gettext_lazy("Room"),
+        queryset=Room.objects.select_related("building").order_by("building__name", "number"),
+        required=False,
+    )
+    where_text = forms.CharField(
+        label=gettext_lazy("Where (if not a room)"), max_length=100, required=False
+    )
+    urgency = forms.ChoiceField(
+        label=gettext_lazy("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL
+    )
+    caller = forms.CharField(label=gettext_lazy("Caller"), max_length=50, required=False)
+
+
+class TakeForm(forms.Form):
+    staff = forms.ModelChoiceField(label=gettext_lazy("Taken by"), queryset=Staff.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = _staff_choices()
+
+
+class CompleteForm(forms.Form):
+    feedback = forms.CharField(
+        label=gettext_lazy("Caller's feedback"), max_length=200, required=False
+    )
+
+
+class PatrolForm(forms.Form):
+    room = forms.ModelChoiceField(
+        label=gettext_lazy("Room"),
+        queryset=Room.objects.select_related("building").order_by("building__name", "number"),
+    )
+    all_in_order = forms.BooleanField(
+        label=gettext_lazy("All in order"), required=False, initial=True
+    )
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=300, required=False)
+
+
+@login_required
+def request_list(request):
+    """Open requests, urgent first, then the longest waiting; today's patrols below."""
+    if not can_read_checks(request.user):
+        raise PermissionDenied
+    open_requests = (
+        ServiceRequest.objects.filter(done_at__isnull=True)
+        .select_related("room__building", "taken_by", "logged_by")
+        .annotate(urgent_first=Case(When(urgency=Urgency.URGENT, then=Value(0)), default=Value(1)))
+        .order_by("urgent_first", "logged_at", "pk")
+    )
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    patrols = (
+        Patrol.objects.filter(at__gte=start, at__lt=start + timedelta(days=1))
+        .select_related("room__building", "by", "meeting")
+        .order_by("-at", "-pk")
+    )
+    return render(
+        request,
+        "inspections/request_list.html",
+        {
+            "requests": open_requests,
+            "patrols": patrols,
+            "may_handle": can_handle_requests(request.user),
+            "staff_choices": list(_staff_choices()),
+        },
+    )
+
+
+@login_required
+def request_new(request):
+    if not can_handle_requests(request.user):
+        raise PermissionDenied
+    form = RequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service_requests.log_request(by=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("The request is logged."))
+            return redirect("request-list")
+    return render(request, "inspections/request_form.html", {"form": form})
+
+
+def _request_for(user, pk: int) -> ServiceRequest:
+    if not can_handle_requests(user):
+        raise PermissionDenied
+    return get_object_or_404(ServiceRequest, pk=pk)
+
+
+@login_required
+@require_POST
+def request_take(request, pk: int):
+    req = _request_for(request.user, pk)
+    form = TakeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please choose who takes it."))
+        return redirect("request-list")
+    try:
+        service_requests.take_request(req, by=request.user, staff=form.cleaned_data["staff"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The request is taken."))
+    return redirect("request-list")
+
+
+@login_required
+@require_POST
+def request_complete(request, pk: int):
+    req = _request_for(request.user, pk)
+    form = CompleteForm(request.POST)
+    feedback = form.cleaned_data["feedback"] if form.is_valid() else ""
+    try:
+        service_requests.complete_request(req, by=request.user, feedback=feedback)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The request is done."))
+    return redirect("request-list")
+
+
+@login_required
+def patrol_new(request):
+    if not can_handle_requests(request.user):
+        raise PermissionDenied
+    meeting = None
+    meeting_id = request.GET.get("meeting", "")
+    if meeting_id.isdigit():
+        meeting = get_meeting_checks_for(request.user, int(meeting_id))
+    form = PatrolForm(
+        request.POST or None,
+        initial={"room": meeting.room if meeting else None, "all_in_order": True},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            service_requests.log_patrol(by=request.user, meeting=meeting, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("The patrol is logged."))
+            return redirect("request-list")
+    return render(
+        request,
+        "inspections/patrol_form.html",
+        {
+            "form": form,
+            "meeting": meeting,
+            "meeting_title": visibility.title_for(request.user, meeting) if meeting else "",
+        },
+    )
