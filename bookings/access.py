@@ -30,3 +30,25 @@ def get_meeting_for(user, pk: int, *, write: bool = False) -> Meeting:
     if write and not (can_manage_bookings(user) and visibility.can_see_details(user, meeting)):
         raise PermissionDenied
     return meeting
+
+
+# Who works the department queues. There is no department membership yet (the roster comes
+# with staffing): until then the desk's own roles and every serving role may see and move
+# any department's orders. Narrow this to the department's staff when the roster exists.
+QUEUE_ROLES = (
+    Role.CLERK,
+    Role.SUPERVISOR,
+    Role.LOBBY_MANAGER,
+    Role.HOTLINE,
+    Role.GROUP_LEADER,
+    Role.ENV_SUPERVISOR,
+    Role.AUDIO_TECH,
+    Role.ATTENDANT,
+)
+
+
+def can_work_orders(user) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and (user.is_superuser or has_role(user, *QUEUE_ROLES))
+    )

@@ -5,8 +5,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from bookings.access import can_manage_bookings
-from bookings.views.orders import can_work_orders
+from bookings.access import can_manage_bookings, can_work_orders
 from core.roles import Role, has_role
 from staffing.access import can_assign
 from staffing.roster import can_view_roster

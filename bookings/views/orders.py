@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from bookings import orders, seating, visibility
-from bookings.access import get_meeting_for
+from bookings.access import can_work_orders, get_meeting_for
 from bookings.forms_orders import (
     MAX_PLATES,
     AddOrderForm,
@@ -44,21 +44,6 @@ from bookings.models import (
 )
 from core.errors import DomainError
 from core.forms import add_domain_error
-from core.roles import Role, has_role
-
-# Who works the department queues. There is no department membership yet (the roster comes
-# with staffing): until then the desk's own roles and every serving role may see and move
-# any department's orders. Narrow this to the department's staff when the roster exists.
-QUEUE_ROLES = (
-    Role.CLERK,
-    Role.SUPERVISOR,
-    Role.LOBBY_MANAGER,
-    Role.HOTLINE,
-    Role.GROUP_LEADER,
-    Role.ENV_SUPERVISOR,
-    Role.AUDIO_TECH,
-    Role.ATTENDANT,
-)
 
 NEXT_STEP_LABELS = {
     OrderStatus.REQUESTED: gettext_lazy("Acknowledge"),
@@ -71,13 +56,6 @@ COUNTED_KINDS = {OrderKind.FLOWERS, OrderKind.HOSTESSES, OrderKind.NAME_PLATES}
 
 # The id of the json_script element static/js/orders.js reads for the rostrum preview.
 SEATING_DATA_ID = "seating-data"
-
-
-def can_work_orders(user) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and (user.is_superuser or has_role(user, *QUEUE_ROLES))
-    )
 
 
 # --- how an order reads -------------------------------------------------------------------
