@@ -12,6 +12,9 @@ urlpatterns = [
     path("", include("bookings.api.urls")),
     path("", include("staffing.api_urls")),
     path("", include("inspections.api_urls")),
+    path("", include("offices.api_urls")),
+    path("", include("quality.api_urls")),
+    path("", include("feedback.api_urls")),
     # Last: anything else under /api/ is a 404 in the error shape, not an HTML page.
     re_path(r"", api_not_found),
 ]

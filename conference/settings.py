@@ -43,8 +43,11 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "core",
     "bookings",
+    "offices",
     "staffing",
     "inspections",
+    "quality",
+    "feedback",
     "conference",
 ]
 

@@ -14,6 +14,9 @@ urlpatterns = [
     path("", include("staffing.urls")),
     path("", include("staffing.urls_duties")),
     path("", include("inspections.urls")),
+    path("", include("offices.urls")),
+    path("", include("quality.urls")),
+    path("", include("feedback.urls")),
     path("", include("core.urls")),
     path("admin/", admin.site.urls),
 ]
