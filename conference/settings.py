@@ -218,6 +218,8 @@ OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 30, minimum=1)
 # time an unfinished check is escalated to the lobby manager and the supervisor.
 CHECK_SWEEP_SECONDS = env_float("CHECK_SWEEP_SECONDS", 30.0, minimum=0.1)
 CHECK_ESCALATE_MINUTES = env_int("CHECK_ESCALATE_MINUTES", 10, minimum=1)
+# A complaint from hosting-unit feedback is due a reply this many working days after it opens.
+FEEDBACK_REPLY_WORKING_DAYS = env_int("FEEDBACK_REPLY_WORKING_DAYS", 2, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "send-outbox": {"task": "core.tasks.send_outbox", "schedule": float(OUTBOX_SWEEP_SECONDS)},
     "notify-due-checks": {
@@ -227,6 +229,23 @@ CELERY_BEAT_SCHEDULE = {
     "escalate-late-checks": {
         "task": "inspections.tasks.escalate_late_checks",
         "schedule": CHECK_SWEEP_SECONDS,
+    },
+    # Feedback links for meetings that ended (feedback/sweepers.py); minutes late is fine.
+    "invite-finished-meetings": {
+        "task": "feedback.tasks.invite_finished_meetings",
+        "schedule": 300.0,
+    },
+    # Office service: missed rounds escalate like late checks; the week ahead is laid out and
+    # dispatched every hour (a round already filled is left alone).
+    "escalate-missed-rounds": {
+        "task": "inspections.tasks.escalate_missed_rounds",
+        "schedule": CHECK_SWEEP_SECONDS,
+    },
+    "plan-office-rounds": {"task": "staffing.tasks.plan_office_rounds", "schedule": 3600.0},
+    # Quality inspections: remind once of each corrective action past its due date.
+    "notify-overdue-actions": {
+        "task": "quality.tasks.notify_overdue_actions",
+        "schedule": 300.0,
     },
 }
 
