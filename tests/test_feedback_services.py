@@ -37,19 +37,17 @@ FRIDAY_AFTERNOON = dt.datetime(2026, 11, 27, 15, 0, tzinfo=SH)
 
 @pytest.fixture
 def past_meeting(book, clerk):
-    """A confirmed meeting that ended yesterday (booked through the services a week before)."""
+    """A confirmed meeting, by default one that ended yesterday, booked through the services a
+    week before it; confirmed=False leaves it requested."""
 
-    def make(**params):
+    def make(confirmed: bool = True, **params):
         start = params.pop("start", MEETING_START)
-        meeting = book(
-            start=start,
-            end=params.pop("end", start + dt.timedelta(hours=2)),
-            now=BOOKED_AT,
-            **params,
-        )
-        if params.get("status_requested"):
+        booked = start - dt.timedelta(days=7)
+        end = params.pop("end", start + dt.timedelta(hours=2))
+        meeting = book(start=start, end=end, now=booked, **params)
+        if not confirmed:
             return meeting
-        return booking_services.confirm_meeting(meeting, by=clerk, now=BOOKED_AT)
+        return booking_services.confirm_meeting(meeting, by=clerk, now=booked)
 
     return make
 
