@@ -29,6 +29,7 @@ from bookings.models import (
     Meeting,
     Room,
 )
+from conference.demo_offices import load_office_service
 from conference.demo_staff import load_staff
 from core import timeutils
 from core.roles import Role, add_role, sync_role_groups
@@ -559,6 +560,7 @@ def load(now: dt.datetime | None = None) -> dict[str, int] | None:
         duties = _dispatch_coming_days(
             today, by=users["supervisor"], now=now, attendant=users["attendant"]
         )
+        round_duties = load_office_service(users, now)
         # Checks due before `now` were done at the time: the first sweep must not notify a
         # week of old checks.
         check_services.close_past_checks(before=now, now=now)
@@ -571,6 +573,7 @@ def load(now: dt.datetime | None = None) -> dict[str, int] | None:
         "meetings": meetings,
         "staff": staff,
         "duties": duties,
+        "office_round_duties": round_duties,
     }
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from bookings.models import Meeting, Room
+from offices.models import OfficeRound
 from staffing.models import Staff
 
 
@@ -281,6 +282,17 @@ class ServiceRequest(models.Model):
     taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     feedback = models.CharField(_("caller's feedback"), max_length=200, blank=True)
+    # A request from an office (visitors at 15:00, tea for four) becomes an office round,
+    # dispatched at once.
+    wanted_at = models.DateTimeField(_("for when"), null=True, blank=True)
+    office_round = models.ForeignKey(
+        OfficeRound,
+        verbose_name=_("office round"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="requests",
+    )
 
     class Meta:
         verbose_name = _("service request")

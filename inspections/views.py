@@ -382,6 +382,16 @@ class RequestForm(forms.Form):
         label=gettext_lazy("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL
     )
     caller = forms.CharField(label=gettext_lazy("Caller"), max_length=50, required=False)
+    # For an office (visitors at 15:00, tea for four): the request is dispatched at once.
+    wanted_at = forms.DateTimeField(
+        label=gettext_lazy("For when (offices)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=gettext_lazy("Empty: now."),
+    )
+    people = forms.IntegerField(
+        label=gettext_lazy("Attendants (offices)"), min_value=1, max_value=6, required=False
+    )
 
 
 class TakeForm(forms.Form):
@@ -445,11 +455,15 @@ def request_new(request):
     form = RequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            service_requests.log_request(by=request.user, **form.cleaned_data)
+            req = service_requests.log_request(by=request.user, **form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
             messages.success(request, _("The request is logged."))
+            if req.office_round_id and req.taken_by_id:
+                messages.success(request, req.dispatch_note)
+            elif req.office_round_id:
+                messages.warning(request, req.dispatch_note or _("Nobody could be sent yet."))
             return redirect("request-list")
     return render(request, "inspections/request_form.html", {"form": form})
 

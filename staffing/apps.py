@@ -8,6 +8,7 @@ class StaffingConfig(AppConfig):
 
     def ready(self) -> None:
         from bookings import panels, signals, visibility
+        from offices import signals as office_signals
         from staffing import invariants, receivers  # noqa: F401 - registers the checks
         from staffing.access import is_authorised_now, serves_meeting
         from staffing.panels import staffing_panel
@@ -21,4 +22,8 @@ class StaffingConfig(AppConfig):
         signals.meeting_cancelled.connect(
             receivers.release_duties_of_cancelled_meeting,
             dispatch_uid="staffing.release_duties_of_cancelled_meeting",
+        )
+        office_signals.round_cancelled.connect(
+            receivers.release_duties_of_cancelled_round,
+            dispatch_uid="staffing.release_duties_of_cancelled_round",
         )

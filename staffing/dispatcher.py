@@ -1,5 +1,8 @@
 """The dispatcher: fill the open staffing needs of a day (or of one meeting) from the roster.
 
+Office rounds (offices.models.OfficeRound) are slots too: a day's dispatch fills its meetings
+and its rounds in one plan, so a cleaning round and a meeting duty never collide.
+
 Algorithm (documented in docs/benchmarks.md, "Dispatcher"): a greedy assignment with scoring,
 repeated with randomised tie-breaking until the time limit, keeping the best plan.
 
@@ -43,7 +46,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from bookings.models import Confidentiality, Meeting
+from bookings.models import Meeting
+from offices.models import OfficeRound, RoundStatus
+from offices.services import day_rounds
 from staffing import services
 from staffing.errors import DispatchError
 from staffing.models import Duty, DutyRole, Position, Skill, Staff
@@ -78,11 +83,27 @@ def dispatch_seconds() -> float:
 
 @dataclass
 class Slot:
-    """One missing person on one meeting's duty."""
+    """One missing person on one meeting's duty or on one office round."""
 
-    meeting: Meeting
+    meeting: Meeting | None
     role: str
     base: Proposal  # the proposal with staff_id 0; each candidate replaces the id
+    office_round: OfficeRound | None = None
+
+    @property
+    def target(self) -> Meeting | OfficeRound:
+        return self.meeting if self.meeting is not None else self.office_round
+
+    @property
+    def key(self) -> tuple[str, int]:
+        """Tells slots of different meetings and rounds apart (and sorts them stably)."""
+        if self.meeting is not None:
+            return ("m", self.meeting.pk)
+        return ("r", self.office_round.pk)
+
+    @property
+    def building_id(self) -> int:
+        return self.base.building_id
 
     @property
     def start(self) -> dt.datetime:
@@ -98,10 +119,11 @@ class Slot:
 
 @dataclass
 class Unfilled:
-    meeting: Meeting
+    meeting: Meeting | None
     role: str
     missing: int
     reason: str
+    office_round: OfficeRound | None = None
 
 
 @dataclass
@@ -138,10 +160,22 @@ class DispatchResult:
 def dispatch_day(
     day: dt.date, *, by, now=None, building=None, seconds: float | None = None
 ) -> DispatchResult:
-    """Fill the open needs of every active meeting starting on `day` (local), optionally in one
-    building. Never moves an existing duty. Returns the duties created and every need left
-    unfilled with its reason."""
-    return _dispatch(day_meetings(day, building=building), by=by, now=now, seconds=seconds)
+    """Fill the open needs of every active meeting and every scheduled office round starting on
+    `day` (local), optionally in one building. Never moves an existing duty. Returns the duties
+    created and every need left unfilled with its reason."""
+    return _dispatch(
+        day_meetings(day, building=building),
+        by=by,
+        now=now,
+        seconds=seconds,
+        rounds=day_rounds(day, building=building),
+    )
+
+
+def dispatch_rounds(rounds: list[OfficeRound], *, by, now=None, seconds: float | None = None):
+    """Fill the open places of these office rounds only (a request from an office, dispatched
+    at once; the week's rounds ahead); meetings are left as they are."""
+    return _dispatch([], by=by, now=now, seconds=seconds, rounds=rounds)
 
 
 def dispatch_meeting(meeting: Meeting, *, by, now=None, seconds: float | None = None):
@@ -166,6 +200,7 @@ def day_meetings(day: dt.date, *, building=None) -> list[Meeting]:
 def plan(
     meetings: list[Meeting],
     *,
+    rounds: list[OfficeRound] = (),
     now=None,
     seconds: float | None = None,
     patience: int | None = PATIENCE,
@@ -177,7 +212,7 @@ def plan(
     seconds = dispatch_seconds() if seconds is None else seconds
     started = time.perf_counter()
     meetings = [m for m in meetings if m.end > now]
-    slots = _slots(meetings)
+    slots = _slots(meetings) + _round_slots([r for r in rounds if r.end > now])
     if not slots:
         return Plan([], [], 0, 0, 0, time.perf_counter() - started)
     window_start = min(s.start for s in slots) - dt.timedelta(days=1)
@@ -214,6 +249,24 @@ def _slots(meetings: list[Meeting]) -> list[Slot]:
         for role, count in roles.items():
             base = Proposal.for_meeting(0, meeting, role)
             slots.extend(Slot(meeting, role, base) for _i in range(count))
+    return slots
+
+
+def _round_slots(rounds: list[OfficeRound]) -> list[Slot]:
+    """One slot per missing person on each scheduled round: two queries."""
+    rounds = [r for r in rounds if r.status == RoundStatus.SCHEDULED]
+    held = Counter(
+        Duty.objects.active()
+        .filter(office_round__in=[r.pk for r in rounds])
+        .values_list("office_round_id", flat=True)
+    )
+    slots = []
+    for office_round in rounds:
+        base = Proposal.for_round(0, office_round)
+        missing = office_round.staff_needed - held[office_round.pk]
+        slots.extend(
+            Slot(None, DutyRole.OFFICE, base, office_round) for _i in range(max(missing, 0))
+        )
     return slots
 
 
@@ -269,7 +322,7 @@ class _Context:
                 ROLE_ORDER.get(slot.role, 3),
                 len(self.valid[index]) + noise * 3,
                 slot.start,
-                slot.meeting.pk,
+                slot.key,
             )
 
         return sorted(range(len(self.slots)), key=key)
@@ -307,7 +360,7 @@ class _Context:
 
     def score(self, book: DutyBook, hours, slot: Slot, staff_id: int) -> float:
         person = self.book.staff[staff_id]
-        building_id = slot.meeting.room.building_id
+        building_id = slot.building_id
         score = 0.0
         if person.home_building_id == building_id:
             score += HOME_WEIGHT * 2
@@ -327,7 +380,7 @@ class _Context:
         mismatches = switches = 0
         by_person: dict[int, list[tuple[dt.datetime, int]]] = defaultdict(list)
         for slot, staff_id in assignments:
-            building_id = slot.meeting.room.building_id
+            building_id = slot.building_id
             if self.book.staff[staff_id].home_building_id != building_id:
                 mismatches += 1
             by_person[staff_id].append((slot.start, building_id))
@@ -405,7 +458,7 @@ def _index_of_last(book: DutyBook, proposal: Proposal) -> int:
 
 
 def _concurrent_leads(book: DutyBook, staff_id: int, slot: Slot) -> int:
-    building_id = slot.meeting.room.building_id
+    building_id = slot.building_id
     return sum(
         1
         for h in book.held.get(staff_id, ())
@@ -419,7 +472,7 @@ def _concurrent_leads(book: DutyBook, staff_id: int, slot: Slot) -> int:
 def _switches(book: DutyBook, staff_id: int, slot: Slot) -> int:
     """The person's neighbouring duties (the nearest before and after, within the same working
     day: less than NEIGHBOUR_GAP apart) that are in another building: 0, 1 or 2."""
-    building_id = slot.meeting.room.building_id
+    building_id = slot.building_id
     before = after = None
     for held in book.held.get(staff_id, ()):
         is_before = slot.start - NEIGHBOUR_GAP < held.end <= slot.start
@@ -439,6 +492,7 @@ ROLE_PEOPLE = {
     DutyRole.HOSTESS: gettext_lazy("etiquette hostess"),
     DutyRole.ATTENDANT: gettext_lazy("attendant"),
     DutyRole.RECEPTION: gettext_lazy("reception staff member"),
+    DutyRole.OFFICE: gettext_lazy("attendant for office service"),
 }
 
 
@@ -456,7 +510,7 @@ def _qualified(person: Staff, slot: Slot) -> bool:
         return False
     if slot.role == DutyRole.AUDIO and not person.has_skill(Skill.AUDIO):
         return False
-    if slot.meeting.confidentiality == Confidentiality.SECRET:
+    if slot.base.secret:
         return person.is_authorised_on(timezone.localdate(slot.start))
     return True
 
@@ -484,10 +538,9 @@ def explain(book: DutyBook, slot: Slot) -> str:
         parts.append(_("%(count)s not on shift") % {"count": counts["off_shift"]})
     if not parts:
         parts.append(_("nobody on the roster qualifies"))
-    meeting = slot.meeting
     return _("no free %(who)s in %(building)s %(start)s–%(end)s: %(why)s") % {
         "who": str(ROLE_PEOPLE.get(slot.role, slot.role)),
-        "building": meeting.room.building.name,
+        "building": slot.target.room.building.name,
         "start": timezone.localtime(slot.start).strftime("%H:%M"),
         "end": timezone.localtime(slot.end).strftime("%H:%M"),
         "why": _(", ").join(parts),
@@ -497,31 +550,41 @@ def explain(book: DutyBook, slot: Slot) -> str:
 # --- saving ---------------------------------------------------------------------------------
 
 
-def _dispatch(meetings: list[Meeting], *, by, now, seconds) -> DispatchResult:
+def _dispatch(meetings: list[Meeting], *, by, now, seconds, rounds=()) -> DispatchResult:
     now = now or timezone.now()
-    best = plan(meetings, now=now, seconds=seconds)
+    best = plan(meetings, rounds=list(rounds), now=now, seconds=seconds)
     result = DispatchResult(needed=best.needed, objective=best.objective, runs=best.runs)
     people = Staff.objects.in_bulk([staff_id for _slot, staff_id in best.assignments])
     missing: Counter = Counter()
-    reasons: dict[tuple[int, str], str] = {}
+    reasons: dict[tuple, str] = {}
+    targets: dict[tuple, Slot] = {}
     for slot, staff_id in best.assignments:
+        key = (slot.key, slot.role)
         try:
-            duty = services.assign_duty(
-                slot.meeting, by=by, staff=people[staff_id], role=slot.role, now=now
-            )
+            if slot.office_round is not None:
+                duty = services.assign_round_duty(
+                    slot.office_round, by=by, staff=people[staff_id], now=now
+                )
+            else:
+                duty = services.assign_duty(
+                    slot.meeting, by=by, staff=people[staff_id], role=slot.role, now=now
+                )
         except DispatchError as exc:
             # Someone changed the day while we planned; the service refused under its locks.
-            missing[(slot.meeting.pk, slot.role)] += 1
-            reasons[(slot.meeting.pk, slot.role)] = str(exc.message)
+            missing[key] += 1
+            reasons[key] = str(exc.message)
+            targets[key] = slot
             continue
         result.duties.append(duty)
     for slot, reason in best.unfilled_slots:
-        missing[(slot.meeting.pk, slot.role)] += 1
-        reasons.setdefault((slot.meeting.pk, slot.role), reason)
-    by_id = {m.pk: m for m in meetings}
-    for (meeting_id, role), count in missing.items():
+        key = (slot.key, slot.role)
+        missing[key] += 1
+        reasons.setdefault(key, reason)
+        targets[key] = slot
+    for key, count in missing.items():
+        slot = targets[key]
         result.unfilled.append(
-            Unfilled(by_id[meeting_id], role, count, reasons[(meeting_id, role)])
+            Unfilled(slot.meeting, slot.role, count, reasons[key], office_round=slot.office_round)
         )
     result.seconds = best.seconds
     return result

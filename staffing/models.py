@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from bookings.models import Building, Meeting, OrderKind
+from offices.models import OfficeRound
 
 
 class Position(models.TextChoices):
@@ -165,6 +166,7 @@ class DutyRole(models.TextChoices):
     HOSTESS = "hostess", _("Etiquette hostess")
     AUDIO = "audio", _("Audio operator")
     RECEPTION = "reception", _("Reception")
+    OFFICE = "office", _("Office service")
 
 
 class DutyStatus(models.TextChoices):
@@ -179,7 +181,8 @@ class DutyQuerySet(models.QuerySet):
 
 
 class Duty(models.Model):
-    """A person on a meeting: from arrival (30 minutes before the start) to end + teardown."""
+    """A person on a meeting (from arrival, 30 minutes before the start, to end + teardown) or
+    on an office round (its window). Exactly one of `meeting` and `office_round` is set."""
 
     staff = models.ForeignKey(
         Staff, verbose_name=_("staff member"), on_delete=models.PROTECT, related_name="duties"
@@ -187,6 +190,14 @@ class Duty(models.Model):
     meeting = models.ForeignKey(
         Meeting,
         verbose_name=_("meeting"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="duties",
+    )
+    office_round = models.ForeignKey(
+        OfficeRound,
+        verbose_name=_("office round"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
@@ -225,6 +236,15 @@ class Duty(models.Model):
                 condition=~models.Q(status="released"),
                 name="one_active_duty_per_person_and_meeting",
             ),
+            models.UniqueConstraint(
+                fields=["office_round", "staff"],
+                condition=~models.Q(status="released"),
+                name="one_active_duty_per_person_and_round",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(meeting__isnull=True) ^ models.Q(office_round__isnull=True),
+                name="duty_on_a_meeting_or_a_round",
+            ),
         ]
         indexes = [
             # The overlap check and "my duties": one person, a time window.
@@ -234,7 +254,9 @@ class Duty(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.staff.name} · {self.get_role_display()} · {self.meeting}"
+        return (
+            f"{self.staff.name} · {self.get_role_display()} · {self.meeting or self.office_round}"
+        )
 
 
 class StaffingRule(models.Model):

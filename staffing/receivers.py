@@ -79,6 +79,14 @@ def release_duties_of_cancelled_meeting(sender, *, meeting, by, now, **kwargs) -
             services.release(duty, by=by, reason=_("meeting cancelled"), now=now)
 
 
+def release_duties_of_cancelled_round(sender, *, office_round, by, now, reason="", **kwargs):
+    """Promise: every active duty on a cancelled office round is released, and its holder told,
+    in the cancelling transaction."""
+    duties = office_round.duties.active().select_related("staff__user", "office_round__room")
+    for duty in duties:
+        services.release(duty, by=by, reason=reason or _("office round cancelled"), now=now)
+
+
 def _move(duty: Duty, proposal: Proposal, *, by, now: dt.datetime) -> bool:
     """Move one duty to the proposal's window in a savepoint; False if the database refuses
     (a concurrent assignment took the time), in which case nothing of it was saved."""

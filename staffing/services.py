@@ -22,13 +22,17 @@ from bookings import visibility
 from bookings.models import Meeting, MeetingStatus
 from core import audit, timeutils
 from core.notifications import notify
+from offices.models import OfficeRound, RoundStatus
 from staffing.errors import DispatchConflict, DispatchError
 from staffing.models import Duty, DutyRole, DutyStatus, Staff
 from staffing.validation import DutyBook, Proposal
 
 # The database guards behind the validator (migration 0002 and Duty.Meta).
 OVERLAP_CONSTRAINT = "duty_staff_no_overlap"
-ONE_DUTY_CONSTRAINT = "one_active_duty_per_person_and_meeting"
+ONE_DUTY_CONSTRAINTS = (
+    "one_active_duty_per_person_and_meeting",
+    "one_active_duty_per_person_and_round",
+)
 # A book is loaded this much wider than the duty, so neighbouring duties are seen.
 BOOK_MARGIN = dt.timedelta(days=1)
 
@@ -45,6 +49,21 @@ def assign_duty(
         staff = _lock_staff(staff)
         _refuse_unstaffable(meeting, now=now)
         duty = _assign(meeting, staff=staff, role=role, by=by, now=now)
+    return duty
+
+
+def assign_round_duty(
+    office_round: OfficeRound, *, by, staff: Staff, now: datetime | None = None
+) -> Duty:
+    """Put `staff` on an office round (window: the round's), with the same validation as a
+    meeting duty: no overlap with any other duty, on shift, not absent, authorised for a
+    leader's office. Raises DispatchError listing every broken rule."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        office_round = _lock_round(office_round)
+        staff = _lock_staff(staff)
+        _refuse_unstaffable_round(office_round, now=now)
+        duty = _assign(office_round, staff=staff, role=DutyRole.OFFICE, by=by, now=now)
     return duty
 
 
@@ -117,16 +136,21 @@ def reassign_duty(duty: Duty, *, by, staff: Staff, now: datetime | None = None) 
                 code="invalid",
                 fields={"staff": _("Choose someone else.")},
             )
-        meeting = _lock_meeting(duty.meeting)
-        staff = _lock_staff(staff)
-        _refuse_unstaffable(meeting, now=now)
+        if duty.office_round_id is not None:
+            target = _lock_round(duty.office_round)
+            staff = _lock_staff(staff)
+            _refuse_unstaffable_round(target, now=now)
+        else:
+            target = _lock_meeting(duty.meeting)
+            staff = _lock_staff(staff)
+            _refuse_unstaffable(target, now=now)
         release(
             duty,
             by=by,
             reason=_("Reassigned to %(name)s") % {"name": staff.name},
             now=now,
         )
-        new = _assign(meeting, staff=staff, role=duty.role, by=by, now=now)
+        new = _assign(target, staff=staff, role=duty.role, by=by, now=now)
     return new
 
 
@@ -162,16 +186,13 @@ def release(duty: Duty, *, by, reason: str, now: datetime, notify_person: bool =
 def tell_person(duty: Duty, *, kind: str, title: str, body: str = "", now: datetime) -> None:
     """Notify the person holding `duty`, when they have a login."""
     user = duty.staff.user
-    if user is None or duty.meeting_id is None:
+    if user is None:
         return
-    notify(
-        [user],
-        kind=kind,
-        title=title,
-        body=body,
-        url=reverse("meeting-detail", args=[duty.meeting_id]),
-        now=now,
-    )
+    if duty.meeting_id is not None:
+        url = reverse("meeting-detail", args=[duty.meeting_id])
+    else:
+        url = reverse("my-duties")
+    notify([user], kind=kind, title=title, body=body, url=url, now=now)
 
 
 def meeting_title_for(user, meeting: Meeting) -> str:
@@ -179,7 +200,14 @@ def meeting_title_for(user, meeting: Meeting) -> str:
     return visibility.title_for(user, meeting)
 
 
+def round_title(office_round: OfficeRound) -> str:
+    """A round as people read it: "Cleaning round · East 301 Director's office"."""
+    return f"{office_round.get_kind_display()} · {office_round.room}"
+
+
 def _meeting_title(duty: Duty) -> str:
+    if duty.office_round_id is not None:
+        return round_title(duty.office_round)
     if duty.staff.user is None:
         return str(duty.meeting_id)
     return meeting_title_for(duty.staff.user, duty.meeting)
@@ -188,18 +216,27 @@ def _meeting_title(duty: Duty) -> str:
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _assign(meeting: Meeting, *, staff: Staff, role: str, by, now: datetime) -> Duty:
-    """Validate and create one duty inside the caller's transaction (locks already held)."""
+def _assign(target: Meeting | OfficeRound, *, staff: Staff, role: str, by, now: datetime) -> Duty:
+    """Validate and create one duty on a meeting or an office round inside the caller's
+    transaction (locks already held)."""
     if role not in DutyRole.values:
         raise DispatchError(
             _("Unknown duty."), code="invalid", fields={"role": _("Choose a duty.")}
         )
-    proposal = Proposal.for_meeting(staff.pk, meeting, role)
+    on_round = isinstance(target, OfficeRound)
+    if on_round:
+        proposal = Proposal.for_round(staff.pk, target)
+    else:
+        proposal = Proposal.for_meeting(staff.pk, target, role)
     book = DutyBook.load(
         proposal.start - BOOK_MARGIN, proposal.end + BOOK_MARGIN, staff_ids=[staff.pk]
     )
     reasons = book.refusals(proposal)
-    if role == DutyRole.LEAD and meeting.duties.active().filter(role=DutyRole.LEAD).exists():
+    if (
+        not on_round
+        and role == DutyRole.LEAD
+        and target.duties.active().filter(role=DutyRole.LEAD).exists()
+    ):
         reasons.append(_("This meeting already has a lead."))
     if reasons:
         message = " ".join(reasons)
@@ -208,7 +245,8 @@ def _assign(meeting: Meeting, *, staff: Staff, role: str, by, now: datetime) -> 
         with transaction.atomic():  # a savepoint, so the caller's transaction survives
             duty = Duty.objects.create(
                 staff=staff,
-                meeting=meeting,
+                meeting=None if on_round else target,
+                office_round=target if on_round else None,
                 role=role,
                 building_id=proposal.building_id,
                 start=proposal.start,
@@ -217,12 +255,13 @@ def _assign(meeting: Meeting, *, staff: Staff, role: str, by, now: datetime) -> 
                 assigned_at=now,
             )
     except IntegrityError as exc:
-        if OVERLAP_CONSTRAINT in str(exc) or ONE_DUTY_CONSTRAINT in str(exc):
+        text = str(exc)
+        if OVERLAP_CONSTRAINT in text or any(name in text for name in ONE_DUTY_CONSTRAINTS):
             message = _("%(name)s was given another duty at this time a moment ago.") % {
                 "name": staff.name
             }
             raise DispatchError(message, code="invalid", fields={"staff": message}) from exc
-        if "UNIQUE" in str(exc).upper():  # SQLite names no constraint
+        if "UNIQUE" in text.upper():  # SQLite names no constraint
             message = _("%(name)s already has a duty on this meeting.") % {"name": staff.name}
             raise DispatchError(message, code="invalid", fields={"staff": message}) from exc
         raise
@@ -236,15 +275,20 @@ def _assign(meeting: Meeting, *, staff: Staff, role: str, by, now: datetime) -> 
     )
     if staff.user is not None:
         duty.staff = staff
-        duty.meeting = meeting
+        if on_round:
+            duty.office_round = target
+            what = round_title(target)
+        else:
+            duty.meeting = target
+            what = meeting_title_for(staff.user, target)
         tell_person(
             duty,
             kind="duty_assigned",
-            title=_("New duty: %(meeting)s") % {"meeting": meeting_title_for(staff.user, meeting)},
+            title=_("New duty: %(meeting)s") % {"meeting": what},
             body=_("%(role)s, %(room)s, arrive %(span)s")
             % {
                 "role": duty.get_role_display(),
-                "room": meeting.room,
+                "room": target.room,
                 "span": timeutils.format_span(duty.start, duty.end),
             },
             now=now,
@@ -261,6 +305,15 @@ def _lock_meeting(meeting: Meeting) -> Meeting:
     )
 
 
+def _lock_round(office_round: OfficeRound) -> OfficeRound:
+    """The round's row, locked: assignments to one round queue."""
+    return (
+        OfficeRound.objects.select_for_update()
+        .select_related("room", "room__building")
+        .get(pk=office_round.pk)
+    )
+
+
 def _lock_staff(staff: Staff) -> Staff:
     """The person's row, locked: assignments to one person queue, so the lead limits (which the
     exclusion constraint does not cover) hold under concurrency too."""
@@ -270,7 +323,9 @@ def _lock_staff(staff: Staff) -> Staff:
 def _lock_duty(duty: Duty) -> Duty:
     return (
         Duty.objects.select_for_update(of=("self",))
-        .select_related("staff", "staff__user", "meeting", "meeting__room")
+        .select_related(
+            "staff", "staff__user", "meeting", "meeting__room", "office_round__room__building"
+        )
         .get(pk=duty.pk)
     )
 
@@ -280,6 +335,13 @@ def _refuse_unstaffable(meeting: Meeting, *, now: datetime) -> None:
         raise DispatchError(_("This meeting is cancelled."), code="cancelled")
     if meeting.end <= now:
         raise DispatchError(_("This meeting is over."), code="past")
+
+
+def _refuse_unstaffable_round(office_round: OfficeRound, *, now: datetime) -> None:
+    if office_round.status != RoundStatus.SCHEDULED:
+        raise DispatchError(_("This round is already done or cancelled."), code="closed")
+    if office_round.end <= now:
+        raise DispatchError(_("This round is over."), code="past")
 
 
 def _refuse_released(duty: Duty) -> None:

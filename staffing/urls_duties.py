@@ -13,6 +13,9 @@ urlpatterns = [
         name="my-duty-acknowledge",
     ),
     path("my-duties/<int:pk>/arrived/", views_duties.my_duty_arrived, name="my-duty-arrived"),
+    path(
+        "my-duties/<int:pk>/round-done/", views_duties.my_duty_round_done, name="my-duty-round-done"
+    ),
     path("dispatch/", dispatch.dispatch_page, name="dispatch"),
     path("dispatch/run/", dispatch.dispatch_run, name="dispatch-run"),
     path(

@@ -11,9 +11,11 @@ Hard rules (design.md invariant 2 and issue 4):
   cover up to LEAD_MAX_CONCURRENT concurrent meetings in ONE building (never across buildings),
   and which still may not overlap the person's non-lead duties;
 - no duty during an absence, and none outside the person's shifts;
-- a secret meeting only for someone authorised on its day;
+- a secret meeting, and a leader's office, only for someone authorised on its day;
 - an audio duty needs the audio skill; a lead duty needs a service group leader;
-- one active duty per person per meeting.
+- one active duty per person per meeting (or office round).
+
+Office rounds are proposed like meetings (`Proposal.for_round`): their window is the round's.
 """
 
 import datetime as dt
@@ -25,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bookings.models import Confidentiality, Meeting
+from offices.models import OfficeRound
 from staffing.models import Absence, Duty, DutyRole, Shift, Skill, Staff
 
 # Staff arrive this long before the start, whatever the room's setup (the plan's lead time).
@@ -46,12 +49,14 @@ def duty_window(meeting: Meeting) -> tuple[dt.datetime, dt.datetime]:
 @dataclass(frozen=True)
 class Proposal:
     staff_id: int
-    meeting_id: int
+    meeting_id: int | None
     role: str
     building_id: int
     start: dt.datetime
     end: dt.datetime
+    # Needs someone authorised (授权上岗): a secret meeting or a leader's office.
     secret: bool = False
+    round_id: int | None = None
 
     @classmethod
     def for_meeting(cls, staff_id: int, meeting: Meeting, role: str) -> "Proposal":
@@ -66,6 +71,19 @@ class Proposal:
             secret=meeting.confidentiality == Confidentiality.SECRET,
         )
 
+    @classmethod
+    def for_round(cls, staff_id: int, office_round: OfficeRound) -> "Proposal":
+        return cls(
+            staff_id=staff_id,
+            meeting_id=None,
+            role=DutyRole.OFFICE,
+            building_id=office_round.building_id,
+            start=office_round.start,
+            end=office_round.end,
+            secret=office_round.needs_authorisation,
+            round_id=office_round.pk,
+        )
+
 
 @dataclass
 class _Held:
@@ -75,6 +93,7 @@ class _Held:
     building_id: int
     start: dt.datetime
     end: dt.datetime
+    round_id: int | None = None
 
 
 @dataclass
@@ -112,10 +131,19 @@ class DutyBook:
             Duty.objects.active()
             .filter(staff_id__in=ids, start__lt=end, end__gt=start)
             .exclude(pk__in=list(exclude_duty_ids))
-            .values_list("pk", "staff_id", "meeting_id", "role", "building_id", "start", "end")
+            .values_list(
+                "pk",
+                "staff_id",
+                "meeting_id",
+                "role",
+                "building_id",
+                "start",
+                "end",
+                "office_round_id",
+            )
         )
-        for pk, staff_id, meeting_id, role, building_id, s, e in duties:
-            book.held[staff_id].append(_Held(pk, meeting_id, role, building_id, s, e))
+        for pk, staff_id, meeting_id, role, building_id, s, e, round_id in duties:
+            book.held[staff_id].append(_Held(pk, meeting_id, role, building_id, s, e, round_id))
         return book
 
     # --- the rules ------------------------------------------------------------------------
@@ -132,9 +160,11 @@ class DutyBook:
         if proposal.role == DutyRole.AUDIO and not person.has_skill(Skill.AUDIO):
             reasons.append(_("%(name)s has no audio-control skill.") % {"name": name})
         if proposal.secret and not person.is_authorised_on(timezone.localdate(proposal.start)):
-            reasons.append(
-                _("%(name)s is not authorised for secret meetings (授权上岗).") % {"name": name}
-            )
+            if proposal.round_id is not None:
+                message = _("%(name)s is not authorised to serve a leader's office (授权上岗).")
+            else:
+                message = _("%(name)s is not authorised for secret meetings (授权上岗).")
+            reasons.append(message % {"name": name})
         for s, e in self.absences.get(person.pk, ()):
             if s < proposal.end and proposal.start < e:
                 reasons.append(_("%(name)s is absent then.") % {"name": name})
@@ -151,6 +181,11 @@ class DutyBook:
             if proposal.meeting_id is not None and held.meeting_id == proposal.meeting_id:
                 reasons.append(
                     _("%(name)s already has a duty on this meeting.") % {"name": person.name}
+                )
+                continue
+            if proposal.round_id is not None and held.round_id == proposal.round_id:
+                reasons.append(
+                    _("%(name)s already has a duty on this round.") % {"name": person.name}
                 )
                 continue
             if not (held.start < proposal.end and proposal.start < held.end):
@@ -194,6 +229,7 @@ class DutyBook:
                 proposal.building_id,
                 proposal.start,
                 proposal.end,
+                proposal.round_id,
             )
         )
 

@@ -51,8 +51,8 @@ def _require_dispatcher(user) -> None:
 
 
 def unfilled_rows(result: DispatchResult) -> list[dict]:
-    """The needs a dispatch left open, as {meeting_id, role, count, reason} (JSON-safe, for
-    the session and the API)."""
+    """The meetings' needs a dispatch left open, as {meeting_id, role, count, reason} (JSON-safe,
+    for the session and the API). Office rounds left open show on the office rounds page."""
     return [
         {
             "meeting_id": item.meeting.pk,
@@ -61,6 +61,7 @@ def unfilled_rows(result: DispatchResult) -> list[dict]:
             "reason": str(item.reason),
         }
         for item in result.unfilled
+        if item.meeting is not None
     ]
 
 
