@@ -6,9 +6,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from bookings.access import can_manage_bookings, can_work_orders
+from conference.views_figures import can_view_figures
 from core.roles import Role, has_role
+from feedback.access import can_read_feedback
 from staffing.access import can_assign
 from staffing.roster import can_view_roster
+from staffing.views.rounds import can_view_rounds
 
 # The people who hold duties on meetings see their own on the phone (我的任务).
 MY_DUTIES_ROLES = (
@@ -61,6 +64,17 @@ def items_for(user) -> list[NavItem]:
         items.append(NavItem(_("Checks"), reverse("checks-board")))
     if can_work_orders(user):
         items.append(NavItem(_("Service orders"), reverse("department-index")))
+    if can_view_rounds(user):
+        items.append(NavItem(_("Office rounds"), reverse("office-rounds")))
+    # By role alone, so the bar costs no query; the pages decide building by building.
+    if user.is_superuser or has_role(user, Role.SUPERVISOR, Role.LOBBY_MANAGER):
+        items.append(NavItem(_("Quality inspections"), reverse("quality-inspection-list")))
+    elif has_role(user, *MY_DUTIES_ROLES):
+        items.append(NavItem(_("Corrective actions"), reverse("quality-action-list")))
+    if can_read_feedback(user):
+        items.append(NavItem(_("Feedback"), reverse("complaint-list")))
+    if can_view_figures(user):
+        items.append(NavItem(_("Quality figures"), reverse("quality-figures")))
     if user.is_staff:
         items.append(NavItem(_("Administration"), reverse("admin:index")))
     return items

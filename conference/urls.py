@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from conference import views
+from conference import views, views_figures
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("figures/", views_figures.quality_figures, name="quality-figures"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
