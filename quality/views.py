@@ -206,6 +206,7 @@ def inspection_new(request):
                 "chosen_meeting": meeting,
                 "chosen_room": room,
                 "missing": bool(params) and not target,
+                "unfit": target and bool(params.get("template")),
             },
         )
 

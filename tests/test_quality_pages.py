@@ -374,3 +374,15 @@ def test_the_actions_list_costs_the_same_queries_for_2_or_12_rows(
     # session, user, groups (roles), the linked staff, actions, the bell.
     with django_assert_num_queries(6):
         client.get(reverse("quality-action-list"))
+
+
+def test_the_checklist_is_edited_in_the_admin_with_its_items_inline(client, make_user, checklist):
+    admin = make_user("admin-q", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    page = client.get(reverse("admin:quality_inspectiontemplate_change", args=[checklist.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "items-TOTAL_FORMS" in body
+    assert "茶水服务" in body
+    # Inspections are recorded through the service only: read-only in the admin.
+    assert client.get(reverse("admin:quality_inspection_add")).status_code == 403
