@@ -103,7 +103,8 @@ def _dispatch_week(monday: dt.date, *, by, now: dt.datetime) -> int:
         day = monday + dt.timedelta(days=n)
         # Early that morning (or now, if earlier): today's rounds already over get people too.
         when = min(now, timeutils.at(day, 6))
-        made += len(dispatch_rounds(office_services.day_rounds(day), by=by, now=when).duties)
+        rounds = office_services.day_rounds(day)
+        made += len(dispatch_rounds(rounds, by=by, now=when, seconds=0).duties)
     return made
 
 
@@ -130,13 +131,16 @@ def _complete_past_rounds(now: dt.datetime) -> None:
 
 
 def _tea_request(users: dict, now: dt.datetime) -> None:
-    """The district head's office phones the hotline: visitors this afternoon (15:00, or the
-    next full hour but one when the demo is loaded later), tea for four."""
-    visitors = timeutils.at(timezone.localdate(now), 15)
-    if visitors - dt.timedelta(minutes=30) <= now:
-        visitors = timezone.localtime(now).replace(minute=0, second=0, microsecond=0)
-        visitors += dt.timedelta(hours=2)
-    if visitors.hour >= 21 or timezone.localtime(visitors).date() != timezone.localdate(now):
+    """The district head's office phones the hotline: visitors this afternoon, tea for four.
+
+    A request's round runs from 15 minutes before the visitors for an hour, and one person
+    must be on shift for all of it: visitors at 15:00 (14:45-15:45) would straddle the
+    demo's shift change (day shift until 15:30, evening from 15:00) and nobody could be sent.
+    So the visitors come at 14:30, or in the evening shift when the demo is loaded later."""
+    today = timezone.localdate(now)
+    candidates = [timeutils.at(today, 14, 30), timeutils.at(today, 16, 30), timeutils.at(today, 19)]
+    visitors = next((t for t in candidates if t - dt.timedelta(minutes=30) > now), None)
+    if visitors is None:
         return
     room = (
         Room.objects.filter(kind=Room.Kind.LEADER_OFFICE)

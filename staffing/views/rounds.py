@@ -24,7 +24,7 @@ from core.errors import DomainError
 from core.roles import Role, has_role
 from core.timeutils import day_bounds
 from offices import services as office_services
-from offices.models import OfficeRound
+from offices.models import OfficeRound, RoundStatus
 from offices.states import STATES, round_state
 from staffing.access import can_assign, linked_staff
 from staffing.dispatcher import dispatch_rounds
@@ -67,6 +67,10 @@ class RoundRow:
 
     @property
     def missing(self) -> int:
+        """People still wanted: only a round still to be done lacks anyone (a cancelled
+        round's duties are released, a done one needs nobody any more)."""
+        if self.office_round.status != RoundStatus.SCHEDULED:
+            return 0
         return max(self.office_round.staff_needed - len(self.duties), 0)
 
 
