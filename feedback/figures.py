@@ -87,10 +87,11 @@ def feedback_figures(
         raise ValueError(f"by must be one of {GROUPINGS}, not {by!r}")
     now = now or timezone.now()
     answers = list(
-        Answer.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
-        .select_related("meeting__room__building", "complaint_item")
+        Answer.objects.filter(submitted_at__gte=start, submitted_at__lt=end).select_related(
+            "meeting__room__building", "complaint_item"
+        )
     )
-    # Every service rating's sum and count per answer, in one grouped query.
+    # Every service rating of the period's answers, in one query.
     every = defaultdict(list)
     for answer_id, score in Rating.objects.filter(
         answer__submitted_at__gte=start, answer__submitted_at__lt=end
