@@ -34,7 +34,9 @@ from conference.demo_staff import load_staff
 from core import timeutils
 from core.roles import Role, add_role, sync_role_groups
 from core.workdays import seed_calendar_year, working_days_between
+from feedback import demo as feedback_demo
 from inspections import services as check_services
+from quality import demo as quality_demo
 
 SEED = 2026
 DAYS_BACK = 7
@@ -561,6 +563,8 @@ def load(now: dt.datetime | None = None) -> dict[str, int] | None:
             today, by=users["supervisor"], now=now, attendant=users["attendant"]
         )
         round_duties = load_office_service(users, now)
+        inspections = quality_demo.load(now, users)
+        feedback = feedback_demo.load(now)
         # Checks due before `now` were done at the time: the first sweep must not notify a
         # week of old checks.
         check_services.close_past_checks(before=now, now=now)
@@ -574,6 +578,8 @@ def load(now: dt.datetime | None = None) -> dict[str, int] | None:
         "staff": staff,
         "duties": duties,
         "office_round_duties": round_duties,
+        "inspections": inspections["inspections"],
+        "feedback_answers": feedback["answered"],
     }
 
 

@@ -131,14 +131,10 @@ def _complete_past_rounds(now: dt.datetime) -> None:
 
 
 def _tea_request(users: dict, now: dt.datetime) -> None:
-    """The district head's office phones the hotline: visitors this afternoon, tea for four.
-
-    A request's round runs from 15 minutes before the visitors for an hour, and one person
-    must be on shift for all of it: visitors at 15:00 (14:45-15:45) would straddle the
-    demo's shift change (day shift until 15:30, evening from 15:00) and nobody could be sent.
-    So the visitors come at 14:30, or in the evening shift when the demo is loaded later."""
+    """The district head's office phones the hotline: visitors at 15:00, tea for four (in the
+    evening shift instead when the demo is loaded later)."""
     today = timezone.localdate(now)
-    candidates = [timeutils.at(today, 14, 30), timeutils.at(today, 16, 30), timeutils.at(today, 19)]
+    candidates = [timeutils.at(today, 15), timeutils.at(today, 17), timeutils.at(today, 19)]
     visitors = next((t for t in candidates if t - dt.timedelta(minutes=30) > now), None)
     if visitors is None:
         return

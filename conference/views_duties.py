@@ -49,11 +49,17 @@ class DutyCard:
 
     @property
     def can_acknowledge(self) -> bool:
-        return self.duty.status == DutyStatus.ASSIGNED
+        return self.duty.status == DutyStatus.ASSIGNED and not self._round_closed
 
     @property
     def can_arrive(self) -> bool:
-        return self.duty.arrived_at is None
+        return self.duty.arrived_at is None and not self._round_closed
+
+    @property
+    def _round_closed(self) -> bool:
+        """A round already ticked off (or cancelled) asks nothing more of the person."""
+        office_round = self.duty.office_round
+        return office_round is not None and office_round.status != RoundStatus.SCHEDULED
 
     @property
     def late_minutes(self) -> int:

@@ -536,6 +536,8 @@ def explain(book: DutyBook, slot: Slot) -> str:
         parts.append(_("%(count)s absent") % {"count": counts["absent"]})
     if counts["off_shift"]:
         parts.append(_("%(count)s not on shift") % {"count": counts["off_shift"]})
+    if not parts and slot.base.secret:
+        parts.append(_("nobody on the roster is authorised (授权上岗)"))
     if not parts:
         parts.append(_("nobody on the roster qualifies"))
     return _("no free %(who)s in %(building)s %(start)s–%(end)s: %(why)s") % {

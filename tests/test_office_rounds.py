@@ -22,7 +22,7 @@ from staffing import services
 from staffing.dispatcher import dispatch_day, dispatch_rounds
 from staffing.errors import DispatchError
 from staffing.invariants import no_overlapping_duties
-from staffing.models import Duty, DutyRole, DutyStatus, Position
+from staffing.models import Duty, DutyRole, DutyStatus, Position, Shift
 from staffing.office_rounds import plan_office_rounds
 from staffing.validation import DutyBook, Proposal
 from tests.conftest import NOW, on_postgres
@@ -332,7 +332,7 @@ def test_a_round_nobody_may_serve_is_explained(leader_office, supervisor):
     assert unfilled.missing == 1
     assert unfilled.reason == (
         "no free attendant for office service in 会议大厦 10:00–10:40: "
-        "nobody on the roster qualifies"
+        "nobody on the roster is authorised (授权上岗)"
     )
 
 
@@ -578,3 +578,19 @@ def test_a_bad_round_is_skipped_and_the_others_are_escalated(office, monkeypatch
     bad.refresh_from_db()
     good.refresh_from_db()
     assert bad.escalated_at is None and good.escalated_at == NOW
+
+
+def test_visitors_at_three_are_served_by_someone_whose_day_shift_ends_at_half_past(
+    leader_office, supervisor
+):
+    """The issue's own example: a request for 15:00 runs 14:45-15:30, inside a 07:00-15:30
+    day shift, so a day-shift attendant can be sent (an hour's window would straddle the shift
+    change and nobody could be)."""
+    person = make_staff(authorised=True, days=[])
+    Shift.objects.create(staff=person, kind="day", start=at(TOMORROW, 7), end=at(TOMORROW, 15, 30))
+    office_round = office_services.request_round(
+        by=supervisor, room=leader_office, what="来访四位，备茶", when=at(TOMORROW, 15), now=NOW
+    )
+    assert (office_round.start, office_round.end) == (at(TOMORROW, 14, 45), at(TOMORROW, 15, 30))
+    result = dispatch_rounds([office_round], by=supervisor, now=NOW, seconds=0)
+    assert [duty.staff for duty in result.duties] == [person]
