@@ -8,7 +8,7 @@ class FeedbackConfig(AppConfig):
 
     def ready(self) -> None:
         from bookings import panels, signals
-        from feedback import receivers
+        from feedback import invariants, receivers  # noqa: F401 - registers the checks
         from feedback.panels import feedback_panel
 
         panels.register(feedback_panel)

@@ -333,3 +333,14 @@ def test_the_demo_lays_down_answers_and_one_open_complaint(past_meeting, supervi
     assert Notification.objects.filter(kind="feedback_complaint").count() == 1
     assert demo.load(NOW) == {"invited": 0, "answered": 0, "complaints": 0}
     assert {a.meeting_id for a in Answer.objects.all()} == {m.pk for m in meetings}
+
+
+def test_the_feedback_invariants_hold_after_answers_and_a_reply(past_meeting, supervisor):
+    from core.invariants import run_all
+
+    low, good = past_meeting(), past_meeting(start=MEETING_START + dt.timedelta(hours=3))
+    services.submit(services.invite(low, now=NOW).token, rate_all(low, 2), now=NOW)
+    services.submit(services.invite(good, now=NOW).token, rate_all(good, 5), now=NOW)
+    services.reply(Complaint.objects.get(), by=supervisor, text="已回复", now=NOW)
+    breaches = {name: found for name, found in run_all().items() if name.startswith("feedback")}
+    assert len(breaches) == 3 and not any(breaches.values()), breaches
