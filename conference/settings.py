@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "inspections",
     "quality",
     "feedback",
+    "reports",
     "conference",
 ]
 
