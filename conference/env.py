@@ -55,3 +55,14 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_clock(name: str, default: str) -> str:
+    """A time of day on the 24-hour clock, "HH:MM" (16:30)."""
+    raw = (os.environ.get(name) or "").strip() or default
+    hour, sep, minute = raw.partition(":")
+    if not (sep and hour.isdigit() and minute.isdigit() and len(minute) == 2):
+        raise ImproperlyConfigured(f"{name} must be a time like 16:30, got {raw!r}")
+    if not (0 <= int(hour) <= 23 and 0 <= int(minute) <= 59):
+        raise ImproperlyConfigured(f"{name} must be a time like 16:30, got {raw!r}")
+    return f"{int(hour):02d}:{minute}"

@@ -9,6 +9,7 @@ from bookings.access import can_manage_bookings, can_work_orders
 from conference.views_figures import can_view_figures
 from core.roles import Role, has_role
 from feedback.access import can_read_feedback
+from reports.access import uses_documents
 from staffing.access import can_assign
 from staffing.roster import can_view_roster
 from staffing.views.rounds import can_view_rounds
@@ -75,6 +76,8 @@ def items_for(user) -> list[NavItem]:
         items.append(NavItem(_("Feedback"), reverse("complaint-list")))
     if can_view_figures(user):
         items.append(NavItem(_("Quality figures"), reverse("quality-figures")))
+    if uses_documents(user):
+        items.append(NavItem(_("Documents"), reverse("documents")))
     if user.is_staff:
         items.append(NavItem(_("Administration"), reverse("admin:index")))
     return items

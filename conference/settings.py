@@ -11,7 +11,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from conference.env import env_bool, env_float, env_int, env_list, env_str
+from conference.env import env_bool, env_clock, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR") or BASE_DIR / "var")
@@ -221,6 +221,23 @@ CHECK_SWEEP_SECONDS = env_float("CHECK_SWEEP_SECONDS", 30.0, minimum=0.1)
 CHECK_ESCALATE_MINUTES = env_int("CHECK_ESCALATE_MINUTES", 10, minimum=1)
 # A complaint from hosting-unit feedback is due a reply this many working days after it opens.
 FEEDBACK_REPLY_WORKING_DAYS = env_int("FEEDBACK_REPLY_WORKING_DAYS", 2, minimum=1)
+# --- Documents (reports/) ---------------------------------------------------------------------
+# The daily service notice: at 16:30 for the next day and at 07:00 for the same day; the weekly
+# briefing on Monday at 08:00 for the week before. The sweeper looks every DOCUMENTS_SWEEP_SECONDS.
+DOCUMENT_NOTICE_NEXT_DAY_AT = env_clock("DOCUMENT_NOTICE_NEXT_DAY_AT", "16:30")
+DOCUMENT_NOTICE_SAME_DAY_AT = env_clock("DOCUMENT_NOTICE_SAME_DAY_AT", "07:00")
+DOCUMENT_BRIEFING_AT = env_clock("DOCUMENT_BRIEFING_AT", "08:00")
+DOCUMENTS_SWEEP_SECONDS = env_float("DOCUMENTS_SWEEP_SECONDS", 30.0, minimum=1.0)
+# Font names written into the Word files (GB/T 9704: body 仿宋, title 小标宋). The reader's
+# word processor substitutes its closest face when one is missing.
+DOCUMENT_FONTS = {
+    "body": env_str("DOCUMENT_FONT_BODY", "仿宋_GB2312"),
+    "title": env_str("DOCUMENT_FONT_TITLE", "方正小标宋简体"),
+    "heading": env_str("DOCUMENT_FONT_HEADING", "黑体"),
+    "page_number": env_str("DOCUMENT_FONT_PAGE_NUMBER", "宋体"),
+    "latin": env_str("DOCUMENT_FONT_LATIN", "Times New Roman"),
+}
+
 CELERY_BEAT_SCHEDULE = {
     "send-outbox": {"task": "core.tasks.send_outbox", "schedule": float(OUTBOX_SWEEP_SECONDS)},
     "notify-due-checks": {
@@ -243,6 +260,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": CHECK_SWEEP_SECONDS,
     },
     "plan-office-rounds": {"task": "staffing.tasks.plan_office_rounds", "schedule": 3600.0},
+    # Documents: the schedule's slots and every waiting generation (nothing waits on the broker).
+    "run-documents": {"task": "reports.tasks.run_documents", "schedule": DOCUMENTS_SWEEP_SECONDS},
     # Quality inspections: remind once of each corrective action past its due date.
     "notify-overdue-actions": {
         "task": "quality.tasks.notify_overdue_actions",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("offices.urls")),
     path("", include("quality.urls")),
     path("", include("feedback.urls")),
+    path("", include("reports.urls")),
     path("", include("core.urls")),
     path("admin/", admin.site.urls),
 ]

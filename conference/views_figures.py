@@ -13,13 +13,14 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.roles import Role, has_role
 from feedback.figures import feedback_figures
 from quality.figures import action_figures, inspection_figures, period_bounds
 from staffing.round_figures import round_figures
 
-PERIODS = (("week", _("Week")), ("month", _("Month")))
+PERIODS = (("week", pgettext_lazy("period", "Week")), ("month", pgettext_lazy("period", "Month")))
 GROUPINGS = (("building", _("By building")), ("team", _("By team")), ("person", _("By person")))
 
 

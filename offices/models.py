@@ -50,7 +50,7 @@ class ServicePlan(models.Model):
     )
     # Monday = 0 ... Sunday = 6; read only for Recurrence.WEEKDAYS.
     weekdays = models.JSONField(_("weekdays"), default=list, blank=True)
-    start_time = models.TimeField(_("from"))
+    start_time = models.TimeField(_("starts at"))
     minutes = models.PositiveSmallIntegerField(
         _("minutes"), default=30, validators=[MinValueValidator(5), MaxValueValidator(8 * 60)]
     )
@@ -97,8 +97,8 @@ class OfficeRound(models.Model):
         Building, verbose_name=_("building"), on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(_("service"), max_length=12, choices=ServiceKind.choices)
-    start = models.DateTimeField(_("from"))
-    end = models.DateTimeField(_("done by"))
+    start = models.DateTimeField(_("starts at"))
+    end = models.DateTimeField(_("due by"))
     staff_needed = models.PositiveSmallIntegerField(_("people"), default=1)
     # A leader's office is served only by authorised staff (授权上岗).
     needs_authorisation = models.BooleanField(_("authorised staff only"), default=False)

@@ -38,8 +38,8 @@ class Document(models.Model):
     kind = models.CharField(_("document"), max_length=20, choices=Kind.choices)
     # The period: one day for the notice, Monday-Sunday for the briefing, any range for the
     # bureau report; for name plates and the banner, the meeting's day.
-    period_start = models.DateField(_("from"))
-    period_end = models.DateField(_("to"))
+    period_start = models.DateField(_("first day"))
+    period_end = models.DateField(_("last day"))
     meeting = models.ForeignKey(
         "bookings.Meeting",
         verbose_name=_("meeting"),

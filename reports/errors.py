@@ -1,0 +1,5 @@
+from core.errors import DomainError
+
+
+class DocumentError(DomainError):
+    """A document request refused for bad input (HTTP 400)."""
