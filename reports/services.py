@@ -124,7 +124,8 @@ def _nudge(pk: int) -> None:
     from reports.tasks import generate_document
 
     try:
-        generate_document.delay(pk)
+        # retry=False: a broker that is down fails at once instead of holding the request.
+        generate_document.apply_async(args=[pk], retry=False)
     except Exception:  # the broker is down: the sweeper will pick the row up
         log.warning("documents: could not enqueue document %s; the sweeper will run it", pk)
 
@@ -188,10 +189,16 @@ def schedule_due(*, now: datetime | None = None) -> list[Document]:
 
 
 def run_documents(*, now: datetime | None = None, batch: int = 20) -> int:
-    """The sweeper: schedule due slots, take up stale rows, generate pending ones. Returns how
-    many documents it finished (done or failed)."""
+    """The sweeper: schedule due slots, then `run_pending`. Returns how many documents it
+    finished (done or failed)."""
     now = now or timezone.now()
     schedule_due(now=now)
+    return run_pending(now=now, batch=batch)
+
+
+def run_pending(*, now: datetime | None = None, batch: int = 20) -> int:
+    """Take up stale rows and generate the pending ones, oldest first."""
+    now = now or timezone.now()
     _requeue_stale(now)
     pending = list(
         Document.objects.filter(status=Status.PENDING)
