@@ -37,6 +37,8 @@ from core.workdays import seed_calendar_year, working_days_between
 from feedback import demo as feedback_demo
 from inspections import services as check_services
 from quality import demo as quality_demo
+from reports.models import Kind
+from reports.services import request_document
 
 SEED = 2026
 DAYS_BACK = 7
@@ -565,6 +567,15 @@ def load(now: dt.datetime | None = None) -> dict[str, int] | None:
         round_duties = load_office_service(users, now)
         inspections = quality_demo.load(now, users)
         feedback = feedback_demo.load(now)
+        # Last week's briefing and today's notice wait on the documents page; the worker
+        # generates them (tomorrow's notice comes by itself at 16:30).
+        request_document(
+            by=users["supervisor"],
+            kind=Kind.WEEKLY_BRIEFING,
+            day=today - dt.timedelta(days=7),
+            now=now,
+        )
+        request_document(by=users["clerk"], kind=Kind.DAILY_NOTICE, day=today, now=now)
         # Checks due before `now` were done at the time: the first sweep must not notify a
         # week of old checks.
         check_services.close_past_checks(before=now, now=now)
