@@ -36,7 +36,7 @@ def wanted() -> set[int]:
     chars.update(chr(c) for c in range(0x20, 0x7F))  # ASCII
     chars.update(chr(c) for c in range(0x3000, 0x3040))  # CJK symbols and punctuation
     chars.update(chr(c) for c in range(0xFF01, 0xFF5F))  # full-width forms
-    chars.update("–—‘’“”…·×÷°℃%‰")
+    chars.update("–—‘’“”…·×÷°℃%‰−")  # − (U+2212): matplotlib's minus sign on axes
     return {ord(c) for c in chars}
 
 
