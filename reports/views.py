@@ -29,21 +29,26 @@ PAGE_SIZE = 50
 
 
 class GenerateForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("Document"), choices=Kind.choices)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Document"),
+        choices=Kind.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     day = forms.DateField(
         label=gettext_lazy("Date (for a week: any day in it)"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
     )
     until = forms.DateField(
         label=gettext_lazy("Until (report of a period)"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
     )
     meeting = forms.ModelChoiceField(
         label=gettext_lazy("Meeting (name plates, banner)"),
         queryset=Meeting.objects.none(),
         required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
 
     def __init__(self, *args, user=None, **kwargs):
