@@ -29,6 +29,7 @@ TITLE_PT = 22  # 二号
 PAGE_NUMBER_PT = 14  # 四号
 TABLE_PT = 12  # 小四
 HEADING_PT = 16  # 三号黑体, the first-level heading
+TYPE_AREA_MM = 156  # the type area's width: 210 - 28 - 26
 
 DEFAULT_FONTS = {
     "body": "仿宋_GB2312",
@@ -116,15 +117,19 @@ def add_table(
     table = doc.add_table(rows=1, cols=len(headers))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    # The style id is looked up once: `paragraph.style = "Table Text"` per cell searched every
+    # style by name and scanned them all again for the default (80 % of a 300-row notice's
+    # rendering, bench/documents_bench.py).
+    style_id = doc.styles["Table Text"].style_id
     header = table.rows[0]
     _mark_row(header, repeat=True)
     for cell, text in zip(header.cells, headers, strict=True):
-        _fill(cell, text, bold=True)
+        _fill(cell, text, style_id, bold=True)
     for values in rows:
         row = table.add_row()
         _mark_row(row)
         for cell, text in zip(row.cells, values, strict=True):
-            _fill(cell, text)
+            _fill(cell, text, style_id)
     if widths_mm:
         for column, width in zip(table.columns, widths_mm, strict=True):
             column.width = Mm(width)
@@ -151,9 +156,9 @@ def to_bytes(doc: Document) -> bytes:
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _fill(cell, text: str, *, bold: bool = False) -> None:
+def _fill(cell, text: str, style_id: str, *, bold: bool = False) -> None:
     paragraph = cell.paragraphs[0]
-    paragraph.style = "Table Text"
+    paragraph._p.style = style_id  # what `paragraph.style = name` writes: w:pStyle
     lines = str(text or "").split("\n")
     run = paragraph.add_run(lines[0])
     run.bold = bold or None
