@@ -7,6 +7,10 @@ from conference import views, views_figures
 urlpatterns = [
     path("", views.home, name="home"),
     path("figures/", views_figures.quality_figures, name="quality-figures"),
+    # The live desks (issue 8): each in its own module.
+    path("", include("conference.urls_door")),
+    path("", include("conference.urls_lobby")),
+    path("", include("conference.urls_hotline")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
