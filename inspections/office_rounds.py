@@ -7,13 +7,13 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.notifications import notify
 from core.roles import Role, users_with_role
+from core.sweeps import claim_each
 from inspections.sweepers import _locked, _users_of
 from offices.models import OfficeRound, RoundStatus
 from staffing.models import Position, Staff
@@ -32,15 +32,9 @@ def escalate_missed_rounds(*, now: datetime | None = None, batch: int = 500) -> 
         .order_by("end", "pk")
         .values_list("pk", flat=True)[:batch]
     )
-    escalated = 0
-    for pk in candidates:
-        try:
-            with transaction.atomic():
-                if _escalate(pk, now, limit):
-                    escalated += 1
-        except Exception:  # one bad row never stops the loop
-            log.exception("escalate_missed_rounds: round %s skipped", pk)
-    return escalated
+    return claim_each(
+        candidates, lambda pk: _escalate(pk, now, limit), log=log, what="escalate_missed_rounds"
+    )
 
 
 def late_key(office_round: OfficeRound) -> str:

@@ -10,7 +10,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from bookings.visibility import title_for
 from core import timeutils
 from core.notifications import notify
 from core.roles import Role, users_with_role
+from core.sweeps import claim_each
 from inspections import services
 from inspections.models import Check, CheckLevel, CheckStatus
 from staffing.models import Duty, DutyRole, Position, Staff
@@ -36,15 +37,7 @@ def notify_due_checks(*, now: datetime | None = None, batch: int = 500) -> int:
         .order_by("due_at", "pk")
         .values_list("pk", flat=True)[:batch]
     )
-    claimed = 0
-    for pk in candidates:
-        try:
-            with transaction.atomic():
-                if _claim(pk, now):
-                    claimed += 1
-        except Exception:  # one bad row never stops the loop
-            log.exception("notify_due_checks: check %s skipped", pk)
-    return claimed
+    return claim_each(candidates, lambda pk: _claim(pk, now), log=log, what="notify_due_checks")
 
 
 def escalate_late_checks(*, now: datetime | None = None, batch: int = 500) -> int:
@@ -59,15 +52,9 @@ def escalate_late_checks(*, now: datetime | None = None, batch: int = 500) -> in
         .order_by("due_at", "pk")
         .values_list("pk", flat=True)[:batch]
     )
-    escalated = 0
-    for pk in candidates:
-        try:
-            with transaction.atomic():
-                if _escalate(pk, now, limit):
-                    escalated += 1
-        except Exception:  # one bad row never stops the loop
-            log.exception("escalate_late_checks: check %s skipped", pk)
-    return escalated
+    return claim_each(
+        candidates, lambda pk: _escalate(pk, now, limit), log=log, what="escalate_late_checks"
+    )
 
 
 def _locked(queryset):

@@ -9,13 +9,13 @@ workers run. One bad row is logged and skipped; the loop goes on.
 import logging
 from datetime import datetime
 
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import audit
 from core.notifications import notify
+from core.sweeps import claim_each
 from quality.models import ActionStatus, CorrectiveAction
 
 log = logging.getLogger(__name__)
@@ -34,15 +34,9 @@ def notify_overdue_actions(*, now: datetime | None = None, batch: int = 500) -> 
         .order_by("due_on", "pk")
         .values_list("pk", flat=True)[:batch]
     )
-    claimed = 0
-    for pk in candidates:
-        try:
-            with transaction.atomic():
-                if _claim(pk, now):
-                    claimed += 1
-        except Exception:  # one bad row never stops the loop
-            log.exception("notify_overdue_actions: action %s skipped", pk)
-    return claimed
+    return claim_each(
+        candidates, lambda pk: _claim(pk, now), log=log, what="notify_overdue_actions"
+    )
 
 
 def _claim(pk: int, now: datetime) -> bool:
