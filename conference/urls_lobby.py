@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from conference import views_lobby
+
+urlpatterns = [
+    path("lobby/", views_lobby.lobby, name="lobby"),
+    path("lobby/board/", views_lobby.lobby_board, name="lobby-board"),
+]

@@ -1,0 +1,73 @@
+"""The lobby manager's building dashboard (issue 8 point 2).
+
+`/lobby/` is the page; `/lobby/board/` is the board alone, which the page fetches every 30
+seconds with htmx and swaps in place, so the page (and any script state) stays.
+
+Who sees which building:
+- a lobby manager sees their home building (Staff.home_building) and only that one: asking for
+  another building with ?building= quietly shows their own (a wall screen set up with a wrong
+  link still shows the right board); without a home building they get 403;
+- the supervisor and a superuser may switch between buildings (?building=<id>), starting with
+  their own home building (the supervisor is the Main building's lobby manager);
+- the service hotline may look at any building, read-only (the board has no actions);
+- everyone else gets 403.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from django.utils import timezone
+
+from bookings.models import Building
+from conference.dashboards.lobby import building_board
+from core.roles import Role, has_role
+from staffing.access import linked_staff
+
+POLL_SECONDS = 30
+
+
+def _may_switch(user) -> bool:
+    return bool(user.is_superuser) or has_role(user, Role.SUPERVISOR, Role.HOTLINE)
+
+
+def _building_for(request) -> tuple[Building, list[Building]]:
+    """The building to show and the buildings the viewer may switch between ([] if none)."""
+    user = request.user
+    staff = linked_staff(user)
+    home_id = staff.home_building_id if staff else None
+    if _may_switch(user):
+        buildings = list(Building.objects.order_by("sort_order", "name"))
+        if not buildings:
+            raise PermissionDenied
+        wanted = request.GET.get("building", "")
+        chosen = next((b for b in buildings if str(b.pk) == wanted), None)
+        chosen = chosen or next((b for b in buildings if b.pk == home_id), buildings[0])
+        return chosen, buildings
+    if has_role(user, Role.LOBBY_MANAGER) and home_id is not None:
+        return staff.home_building, []
+    raise PermissionDenied
+
+
+def _context(request) -> dict:
+    building, buildings = _building_for(request)
+    board = building_board(building, timezone.now(), request.user)
+    board.update(
+        buildings=buildings,
+        read_only=not (request.user.is_superuser or has_role(request.user, Role.SUPERVISOR))
+        and not has_role(request.user, Role.LOBBY_MANAGER),
+        poll_seconds=POLL_SECONDS,
+    )
+    return board
+
+
+@login_required
+def lobby(request):
+    context = _context(request)
+    if getattr(request, "htmx", False):
+        return render(request, "conference/lobby_board.html", context)
+    return render(request, "conference/lobby.html", context)
+
+
+@login_required
+def lobby_board(request):
+    return render(request, "conference/lobby_board.html", _context(request))
