@@ -1,0 +1,328 @@
+"""The service hotline's board (服务热线, issue 8 point 3): what needs the hub now, all buildings.
+
+`hotline_board(now, viewer)` reads everything in a fixed number of queries, whatever the number
+of rows: the open checks (due soon, late, escalated) in one, incidents and requests in one each,
+unacknowledged duties in one, the meetings starting within the hour with what their preparation
+lacks in a handful, and the people to call (leads and lobby managers) in two. Titles go through
+`bookings.visibility.title_for`; incident descriptions of meetings the viewer may not see are
+left out.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from bookings import visibility
+from bookings.models import Meeting, MeetingStatus, OrderKind, ServiceOrder
+from bookings.models.orders import OPEN_STATUSES
+from inspections.models import Check, CheckLevel, CheckStatus, Incident, ServiceRequest
+from inspections.states import state_of
+from staffing.models import Duty, DutyRole, DutyStatus, Position, Staff
+from staffing.needs import filled_for_many, needs_for_many
+
+DUE_SOON = timedelta(minutes=30)
+# Unacknowledged duties are chased for meetings starting within this window: long enough to
+# find someone else, short enough that the list is today's business.
+DUTY_WINDOW = timedelta(hours=4)
+STARTING_SOON = timedelta(hours=1)
+OPEN_CHECK = (CheckStatus.PENDING, CheckStatus.NOTIFIED)
+
+
+@dataclass
+class Contact:
+    name: str
+    phone: str
+    why: str
+
+
+@dataclass
+class Item:
+    """One row of the board: what it is, where, its state in words and what to do."""
+
+    kind: str
+    obj: object
+    title: str
+    where: str
+    state: str
+    todo: str = ""
+    minutes: int = 0
+    meeting: Meeting | None = None
+    contacts: list[Contact] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    hidden: bool = False
+
+
+def _minutes(delta: timedelta) -> int:
+    return int(delta.total_seconds() // 60)
+
+
+def _where(room) -> str:
+    if room is None:
+        return ""
+    return f"{room.building.name} {room.number}"
+
+
+class _Contacts:
+    """The people to call about a meeting or a building: two queries for the whole board."""
+
+    def __init__(self, meeting_ids: set[int]):
+        self.leads: dict[int, list[Staff]] = defaultdict(list)
+        duties = (
+            Duty.objects.active()
+            .filter(meeting_id__in=meeting_ids, role=DutyRole.LEAD)
+            .select_related("staff")
+            .order_by("pk")
+        )
+        for duty in duties:
+            self.leads[duty.meeting_id].append(duty.staff)
+        self.managers: dict[int, list[Staff]] = defaultdict(list)
+        managers = Staff.objects.filter(
+            position__in=(Position.LOBBY_MANAGER, Position.SUPERVISOR),
+            active=True,
+            home_building__isnull=False,
+        ).order_by("name", "pk")
+        for person in managers:
+            self.managers[person.home_building_id].append(person)
+
+    def for_item(self, *, responsible=None, meeting=None, building_id=None) -> list[Contact]:
+        people: list[Contact] = []
+        seen: set[int] = set()
+
+        def add(person, why):
+            if person is not None and person.pk not in seen:
+                seen.add(person.pk)
+                people.append(Contact(person.name, person.phone, why))
+
+        add(responsible, _("Responsible"))
+        if meeting is not None:
+            for lead in self.leads.get(meeting.pk, ()):
+                add(lead, _("Lead"))
+        for manager in self.managers.get(building_id, ()):
+            add(manager, _("Lobby manager"))
+        return people
+
+
+def hotline_board(now: datetime, viewer) -> dict:
+    """The board's sections as lists of Items, plus `counts` and the time it was read."""
+    late_limit = now - timedelta(minutes=settings.CHECK_ESCALATE_MINUTES)
+
+    checks = list(
+        Check.objects.filter(status__in=OPEN_CHECK, meeting__status__in=_live_statuses())
+        .filter(
+            Q(due_at__gte=now, due_at__lte=now + DUE_SOON)
+            | Q(due_at__lte=late_limit)
+            | Q(escalated_at__isnull=False)
+        )
+        .select_related("meeting__room__building", "responsible")
+        .order_by("due_at", "level", "pk")
+    )
+    incidents = list(
+        Incident.objects.filter(resolved_at__isnull=True)
+        .select_related("meeting", "room__building")
+        .order_by("reported_at", "pk")
+    )
+    requests = list(
+        ServiceRequest.objects.filter(done_at__isnull=True)
+        .select_related("room__building", "taken_by")
+        .order_by("logged_at", "pk")
+    )
+    duties = list(
+        Duty.objects.filter(
+            status=DutyStatus.ASSIGNED,
+            meeting__start__gte=now,
+            meeting__start__lte=now + DUTY_WINDOW,
+            meeting__status__in=_live_statuses(),
+        )
+        .select_related("staff", "meeting__room__building")
+        .order_by("meeting__start", "pk")
+    )
+    soon = list(
+        Meeting.objects.active()
+        .filter(start__gte=now, start__lte=now + STARTING_SOON)
+        .select_related("room__building")
+        .order_by("start", "pk")
+    )
+
+    meeting_ids = {c.meeting_id for c in checks} | {d.meeting_id for d in duties}
+    meeting_ids |= {i.meeting_id for i in incidents if i.meeting_id} | {m.pk for m in soon}
+    contacts = _Contacts(meeting_ids)
+
+    def title(meeting) -> str:
+        return visibility.title_for(viewer, meeting) if meeting is not None else ""
+
+    due_soon, late = [], []
+    for check in checks:
+        meeting = check.meeting
+        state = state_of(check, now)
+        person = check.responsible
+        item = Item(
+            kind="check",
+            obj=check,
+            meeting=meeting,
+            title=title(meeting),
+            where=_where(meeting.room),
+            state=str(state.label),
+            minutes=_minutes(check.due_at - now),
+            contacts=contacts.for_item(
+                responsible=person, meeting=meeting, building_id=meeting.room.building_id
+            ),
+        )
+        if check.escalated_at is not None or check.due_at <= late_limit:
+            item.minutes = _minutes(now - check.due_at)
+            item.state = str(_("Escalated")) if check.escalated_at else str(state.label)
+            item.todo = _("Call the responsible person; if unreachable, the lobby manager.")
+            late.append(item)
+        else:
+            item.todo = (
+                _("Make sure %(name)s is on the way to the check.") % {"name": person.name}
+                if person
+                else _("Nobody is responsible yet: find the person and tell them.")
+            )
+            due_soon.append(item)
+
+    open_items = []
+    for incident in incidents:
+        hidden = incident.meeting is not None and not visibility.can_see_details(
+            viewer, incident.meeting
+        )
+        building_id = incident.room.building_id if incident.room else None
+        open_items.append(
+            Item(
+                kind="incident",
+                obj=incident,
+                meeting=incident.meeting,
+                title=title(incident.meeting),
+                where=_where(incident.room),
+                state=str(_("Open")),
+                minutes=_minutes(now - incident.reported_at),
+                hidden=hidden,
+                todo=_("Send help and follow up; mark it resolved when done."),
+                contacts=contacts.for_item(meeting=incident.meeting, building_id=building_id),
+            )
+        )
+    for req in requests:
+        building_id = req.room.building_id if req.room else None
+        open_items.append(
+            Item(
+                kind="request",
+                obj=req,
+                title=req.what,
+                where=_where(req.room) or req.where_text,
+                state=str(_("Taken")) if req.taken_at else str(_("Open")),
+                minutes=_minutes(now - req.logged_at),
+                todo=_("Check with the person sent; mark it done.")
+                if req.taken_at
+                else _("Send someone."),
+                contacts=contacts.for_item(responsible=req.taken_by, building_id=building_id),
+            )
+        )
+    # Oldest first across both kinds: the longest waiting is the most urgent.
+    open_items.sort(key=lambda item: -item.minutes)
+
+    unacknowledged = [
+        Item(
+            kind="duty",
+            obj=duty,
+            meeting=duty.meeting,
+            title=title(duty.meeting),
+            where=_where(duty.meeting.room),
+            state=str(_("Not acknowledged")),
+            minutes=_minutes(duty.meeting.start - now),
+            todo=_("Call %(name)s to confirm, or reassign the duty.") % {"name": duty.staff.name},
+            contacts=contacts.for_item(
+                responsible=duty.staff,
+                meeting=duty.meeting,
+                building_id=duty.meeting.room.building_id,
+            ),
+        )
+        for duty in duties
+    ]
+
+    preparation = _incomplete_preparation(soon, now, title, contacts)
+    return {
+        "now": now,
+        "due_soon": due_soon,
+        "late": late,
+        "open_items": open_items,
+        "unacknowledged": unacknowledged,
+        "preparation": preparation,
+        "counts": {
+            "due_soon": len(due_soon),
+            "late": len(late),
+            "open_items": len(open_items),
+            "unacknowledged": len(unacknowledged),
+            "preparation": len(preparation),
+        },
+    }
+
+
+def _live_statuses():
+    return (MeetingStatus.REQUESTED, MeetingStatus.CONFIRMED)
+
+
+def _incomplete_preparation(soon: list[Meeting], now: datetime, title, contacts) -> list[Item]:
+    """Meetings starting within the hour and what each still lacks, in words."""
+    if not soon:
+        return []
+    ids = [m.pk for m in soon]
+    needs = needs_for_many(soon)  # also lays down each meeting's open orders
+    filled = filled_for_many(ids)
+    open_orders: dict[int, list] = defaultdict(list)
+    for order in ServiceOrder.objects.filter(meeting_id__in=ids, status__in=OPEN_STATUSES):
+        open_orders[order.meeting_id].append(order)
+    unacked = Counter(
+        Duty.objects.filter(meeting_id__in=ids, status=DutyStatus.ASSIGNED).values_list(
+            "meeting_id", flat=True
+        )
+    )
+    checks_open: dict[int, list[int]] = defaultdict(list)
+    for meeting_id, level in Check.objects.filter(
+        meeting_id__in=ids, level__in=(CheckLevel.ONE, CheckLevel.TWO), status__in=OPEN_CHECK
+    ).values_list("meeting_id", "level"):
+        checks_open[meeting_id].append(level)
+
+    roles = dict(DutyRole.choices)
+    kinds = dict(OrderKind.choices)
+    items = []
+    for meeting in soon:
+        problems = []
+        have = filled.get(meeting.pk, Counter())
+        for role, count in sorted(needs.get(meeting.pk, {}).items()):
+            if count > have[role]:
+                problems.append(
+                    _("%(n)d more %(role)s needed")
+                    % {"n": count - have[role], "role": str(roles.get(role, role))}
+                )
+        if unacked[meeting.pk]:
+            problems.append(_("%(n)d duties not acknowledged") % {"n": unacked[meeting.pk]})
+        for order in sorted(open_orders[meeting.pk], key=lambda o: o.kind):
+            problems.append(
+                _("%(kind)s not delivered (%(status)s)")
+                % {
+                    "kind": str(kinds.get(order.kind, order.kind)),
+                    "status": order.get_status_display(),
+                }
+            )
+        for level in sorted(checks_open[meeting.pk]):
+            problems.append(_("Level-%(level)d check not done") % {"level": level})
+        if not problems:
+            continue
+        items.append(
+            Item(
+                kind="meeting",
+                obj=meeting,
+                meeting=meeting,
+                title=title(meeting),
+                where=_where(meeting.room),
+                state=str(_("Preparation incomplete")),
+                minutes=_minutes(meeting.start - now),
+                problems=problems,
+                todo=_("Call the lead and the departments concerned before the start."),
+                contacts=contacts.for_item(meeting=meeting, building_id=meeting.room.building_id),
+            )
+        )
+    return items
