@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("conference.urls_door")),
     path("", include("conference.urls_lobby")),
     path("", include("conference.urls_hotline")),
+    path("", include("conference.urls_console")),
+    path("", include("conference.urls_overview")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
