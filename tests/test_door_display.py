@@ -95,7 +95,10 @@ def test_anyone_with_the_link_sees_the_screen_without_logging_in(frozen, client,
     assert "noindex" in response["X-Robots-Tag"]
     assert response["Referrer-Policy"] == "no-referrer"
     # The htmx refresh of the rows every minute.
-    assert f'hx-get="/door/{link.token}/rows/"' in html and 'hx-trigger="every 60s"' in html
+    assert (
+        f'hx-get="/door/{link.token}/rows/"' in html
+        and 'hx-trigger="every 60s, door-refresh"' in html
+    )
 
 
 def test_an_unknown_and_a_revoked_link_both_answer_404(frozen, client, building, supervisor, link):
