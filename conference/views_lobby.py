@@ -13,9 +13,13 @@ Who sees which building:
 - everyone else gets 403.
 """
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.http import HttpResponse
+from django.shortcuts import render, resolve_url
+from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Building
@@ -68,6 +72,12 @@ def lobby(request):
     return render(request, "conference/lobby.html", context)
 
 
-@login_required
 def lobby_board(request):
+    if not request.user.is_authenticated:
+        # A wall screen whose session ran out: htmx would swap the login page into the board;
+        # send the whole page to the login instead.
+        if getattr(request, "htmx", False):
+            login = f"{resolve_url(settings.LOGIN_URL)}?next={reverse('lobby')}"
+            return HttpResponse(status=204, headers={"HX-Redirect": login})
+        return redirect_to_login(request.get_full_path())
     return render(request, "conference/lobby_board.html", _context(request))

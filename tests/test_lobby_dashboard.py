@@ -83,6 +83,12 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client):
     assert client.get("/lobby/board/").status_code == 302
 
 
+def test_a_board_refresh_after_the_session_ends_sends_the_page_to_log_in(client):
+    response = client.get("/lobby/board/", headers={"HX-Request": "true"})
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith("/login/")
+
+
 @pytest.mark.parametrize("who", ["attendant", "clerk", "outsider"])
 def test_staff_without_a_lobby_role_may_not_see_the_dashboard(client, request, who):
     client.force_login(request.getfixturevalue(who))
