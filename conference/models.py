@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -59,7 +60,8 @@ class DoorLink(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.building} · {self.token[:6]}…"
+        # Never the token: this string lands in the audit log and the admin.
+        return f"{self.building} · {timezone.localtime(self.created_at):%Y-%m-%d %H:%M}"
 
     @property
     def is_live(self) -> bool:
