@@ -203,6 +203,19 @@ def test_a_secret_meetings_title_is_hidden_from_a_viewer_without_clearance(
     assert "涉密会议" in body
 
 
+def test_a_secret_meetings_incident_shows_no_description_to_a_viewer_without_clearance(
+    meeting_at, hotline, clerk, client
+):
+    meeting = meeting_at(80, title="绝密专题会", confidentiality=Confidentiality.SECRET)
+    incidents.report_incident(
+        by=clerk, category="equipment", severity="high", description="机要话筒故障", meeting=meeting
+    )
+    client.force_login(hotline)
+    body = client.get("/hotline/board/").content.decode()
+    assert "机要话筒故障" not in body
+    assert "绝密专题会" not in body
+
+
 # --- the actions ---------------------------------------------------------------------------------
 
 

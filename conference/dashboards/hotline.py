@@ -20,7 +20,7 @@ from bookings import visibility
 from bookings.models import Meeting, MeetingStatus, OrderKind, ServiceOrder
 from bookings.models.orders import OPEN_STATUSES
 from inspections.models import Check, CheckLevel, CheckStatus, Incident, ServiceRequest
-from inspections.states import state_of
+from inspections.states import STATES, state_of
 from staffing.models import Duty, DutyRole, DutyStatus, Position, Staff
 from staffing.needs import filled_for_many, needs_for_many
 
@@ -167,13 +167,15 @@ def hotline_board(now: datetime, viewer) -> dict:
             where=_where(meeting.room),
             state=str(state.label),
             minutes=_minutes(check.due_at - now),
+            hidden=not visibility.can_see_details(viewer, meeting),
             contacts=contacts.for_item(
                 responsible=person, meeting=meeting, building_id=meeting.room.building_id
             ),
         )
         if check.escalated_at is not None or check.due_at <= late_limit:
             item.minutes = _minutes(now - check.due_at)
-            item.state = str(_("Escalated")) if check.escalated_at else str(state.label)
+            # A check past its grace is late whether or not the sweeper has escalated it yet.
+            item.state = str(_("Escalated")) if check.escalated_at else str(STATES["late"].label)
             item.todo = _("Call the responsible person; if unreachable, the lobby manager.")
             late.append(item)
         else:
