@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from conference import views_overview
+
+urlpatterns = [
+    path("overview/", views_overview.overview, name="overview"),
+]
