@@ -1,4 +1,4 @@
-from conference.navigation import items_for
+from conference.navigation import entries_for
 from core.names import display_name
 from core.notifications import unread_count
 from core.roles import primary_role
@@ -7,10 +7,10 @@ from core.roles import primary_role
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_entries": []}
     role = primary_role(user)
     return {
-        "nav_items": items_for(user),
+        "nav_entries": entries_for(user),
         "user_role": role.label if role else "",
         "user_display_name": display_name(user),
         # The bell: one COUNT query per page.

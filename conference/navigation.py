@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from bookings.access import can_manage_bookings, can_work_orders
+from conference.views_door import can_manage_door_links
 from conference.views_figures import can_view_figures
 from core.roles import Role, has_role
 from feedback.access import can_read_feedback
@@ -39,12 +40,56 @@ CHECKS_ROLES = (
 class NavItem:
     label: str
     url: str
+    group: str = ""  # "" on the bar itself, else the menu it sits in
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """What the bar shows: one link, or a menu of links."""
+
+    label: str
+    url: str = ""
+    items: tuple[NavItem, ...] = ()
+
+
+# Each role's own page, in order: the first the user's roles match wins (conference.views.home).
+# The clerks' own page is today's meetings: they book all day.
+ROLE_DESKS = (
+    (Role.SUPERVISOR, "overview"),
+    (Role.LOBBY_MANAGER, "lobby"),
+    (Role.HOTLINE, "hotline"),
+    (Role.GROUP_LEADER, "my-duties"),
+    (Role.ENV_SUPERVISOR, "my-duties"),
+    (Role.ATTENDANT, "my-duties"),
+    (Role.AUDIO_TECH, "my-duties"),
+)
+
+
+def desk_of(user) -> str | None:
+    """The URL name of the user's own page, or None when it is today's meetings."""
+    if has_role(user, Role.CLERK):
+        return None
+    for role, url_name in ROLE_DESKS:
+        if has_role(user, role):
+            return url_name
+    return None
+
+
+STAFF_MENU = _("Staff")
+DESKS_MENU = _("Boards")
+QUALITY_MENU = _("Quality")
 
 
 def items_for(user) -> list[NavItem]:
+    """Every link the user may use, in the bar's order (by role alone: no query)."""
     if not user.is_authenticated:
         return []
-    items = [NavItem(_("Today"), reverse("home"))]
+    items = []
+    if desk_of(user) is not None:
+        items.append(NavItem(_("My desk"), reverse("home")))
+        items.append(NavItem(_("Today"), reverse("today")))
+    else:
+        items.append(NavItem(_("Today"), reverse("home")))
     books = can_manage_bookings(user)
     if books:
         items.append(NavItem(_("Find a room"), reverse("room-search")))
@@ -55,29 +100,67 @@ def items_for(user) -> list[NavItem]:
         items.append(NavItem(_("Meetings"), reverse("meeting-list")))
     if books:
         items.append(NavItem(_("Awaiting confirmation"), reverse("pending-list")))
-    if can_assign(user):
-        items.append(NavItem(_("Dispatch"), reverse("dispatch")))
-    if can_view_roster(user):
-        items.append(NavItem(_("Roster"), reverse("roster")))
     if has_role(user, *MY_DUTIES_ROLES):
         items.append(NavItem(_("My duties"), reverse("my-duties")))
     if has_role(user, *CHECKS_ROLES) or user.is_superuser:
         items.append(NavItem(_("Checks"), reverse("checks-board")))
     if can_work_orders(user):
         items.append(NavItem(_("Service orders"), reverse("department-index")))
+    items.extend(_desks(user))
+    if can_assign(user):
+        items.append(NavItem(_("Dispatch"), reverse("dispatch"), STAFF_MENU))
+    if can_view_roster(user):
+        items.append(NavItem(_("Roster"), reverse("roster"), STAFF_MENU))
     if can_view_rounds(user):
-        items.append(NavItem(_("Office rounds"), reverse("office-rounds")))
+        items.append(NavItem(_("Office rounds"), reverse("office-rounds"), STAFF_MENU))
     # By role alone, so the bar costs no query; the pages decide building by building.
     if user.is_superuser or has_role(user, Role.SUPERVISOR, Role.LOBBY_MANAGER):
-        items.append(NavItem(_("Quality inspections"), reverse("quality-inspection-list")))
+        items.append(
+            NavItem(_("Quality inspections"), reverse("quality-inspection-list"), QUALITY_MENU)
+        )
     elif has_role(user, *MY_DUTIES_ROLES):
-        items.append(NavItem(_("Corrective actions"), reverse("quality-action-list")))
+        items.append(NavItem(_("Corrective actions"), reverse("quality-action-list"), QUALITY_MENU))
     if can_read_feedback(user):
-        items.append(NavItem(_("Feedback"), reverse("complaint-list")))
+        items.append(NavItem(_("Feedback"), reverse("complaint-list"), QUALITY_MENU))
     if can_view_figures(user):
-        items.append(NavItem(_("Quality figures"), reverse("quality-figures")))
+        items.append(NavItem(_("Quality figures"), reverse("quality-figures"), QUALITY_MENU))
     if uses_documents(user):
         items.append(NavItem(_("Documents"), reverse("documents")))
     if user.is_staff:
         items.append(NavItem(_("Administration"), reverse("admin:index")))
     return items
+
+
+def _desks(user) -> list[NavItem]:
+    """The live boards the user may open, besides their own page."""
+    boards = []
+    everywhere = user.is_superuser or has_role(user, Role.SUPERVISOR)
+    if everywhere or has_role(user, Role.LOBBY_MANAGER, Role.HOTLINE):
+        boards.append(NavItem(_("Building board"), reverse("lobby"), DESKS_MENU))
+        boards.append(NavItem(_("Hotline board"), reverse("hotline"), DESKS_MENU))
+    if everywhere or has_role(user, Role.CLERK):
+        boards.append(NavItem(_("Information-centre console"), reverse("console"), DESKS_MENU))
+    if everywhere:
+        boards.append(NavItem(_("Overview"), reverse("overview"), DESKS_MENU))
+    if can_manage_door_links(user):
+        boards.append(NavItem(_("Door displays"), reverse("door-links"), DESKS_MENU))
+    return boards
+
+
+def entries_for(user) -> list[NavEntry]:
+    """The bar: single links in order, each menu where its first link would stand."""
+    entries: list[NavEntry] = []
+    menus: dict[str, list[NavItem]] = {}
+    for item in items_for(user):
+        if not item.group:
+            entries.append(NavEntry(item.label, item.url))
+            continue
+        key = str(item.group)
+        if key not in menus:
+            menus[key] = []
+            entries.append(NavEntry(item.group, items=()))
+        menus[key].append(item)
+    return [
+        NavEntry(entry.label, items=tuple(menus[str(entry.label)])) if not entry.url else entry
+        for entry in entries
+    ]

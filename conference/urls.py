@@ -6,6 +6,7 @@ from conference import views, views_figures
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("today/", views.today, name="today"),
     path("figures/", views_figures.quality_figures, name="quality-figures"),
     # The live desks (issue 8): each in its own module.
     path("", include("conference.urls_door")),

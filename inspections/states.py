@@ -4,7 +4,7 @@ late (escalated) and due (past its time) are derived (design.md, "States")."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from inspections.models import Check, CheckStatus
 
@@ -18,7 +18,7 @@ class State:
 
 STATES = {
     "pending": State("pending", gettext_lazy("Pending"), "text-bg-secondary"),
-    "due": State("due", gettext_lazy("Due"), "text-bg-warning"),
+    "due": State("due", pgettext_lazy("check state", "Due"), "text-bg-warning"),
     "late": State("late", gettext_lazy("Late"), "text-bg-danger"),
     "done": State("done", gettext_lazy("Done"), "text-bg-success"),
     "cancelled": State("cancelled", gettext_lazy("Cancelled"), "text-bg-light"),

@@ -38,14 +38,14 @@ def test_pages_are_chinese_whatever_the_browser_asks(client, accept):
 
 
 def test_a_logged_in_page_is_chinese_for_an_english_browser(as_clerk):
-    response = as_clerk.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US")
+    response = as_clerk.get(reverse("today"), HTTP_ACCEPT_LANGUAGE="en-US")
     assert html_lang(response) == "zh-CN"
     assert response["Content-Language"] == "zh-hans"
     assert "星期" in response.content.decode()  # the date is written the Chinese way
 
 
 def test_choosing_english_in_the_switcher_makes_the_pages_english(as_clerk):
-    home = reverse("home")
+    home = reverse("today")
     response = as_clerk.post(
         reverse("set_language"), {"language": "en", "next": home}, HTTP_ACCEPT_LANGUAGE="zh-CN"
     )

@@ -37,7 +37,7 @@ def test_a_meeting_booked_two_hours_ten_ahead_shows_level_1_due_in_ten_minutes(
     assert Notification.objects.filter(recipient=hotline, kind="check_due").count() == 1
     client.force_login(hotline)
     with time_machine.travel(NOW + dt.timedelta(minutes=11), tick=False):
-        home = client.get(reverse("home")).content.decode()
+        home = client.get(reverse("today")).content.decode()
     assert "unread" in home or "未读" in home
 
     # Left undone past the grace time: escalated once, and the board calls it late.

@@ -173,9 +173,9 @@ def test_the_serving_roles_find_my_duties_in_the_navigation(client, make_user, c
     for role in (Role.ATTENDANT, Role.GROUP_LEADER, Role.AUDIO_TECH, Role.LOBBY_MANAGER):
         user = make_user(None, role)
         client.force_login(user)
-        assert reverse("my-duties") in client.get(reverse("home")).content.decode(), role
+        assert reverse("my-duties") in client.get(reverse("today")).content.decode(), role
     client.force_login(clerk)
-    assert f'href="{reverse("my-duties")}"' not in client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("my-duties")}"' not in client.get(reverse("today")).content.decode()
 
 
 def test_the_page_links_its_own_stylesheet_and_has_no_inline_style(client, attendant, person):

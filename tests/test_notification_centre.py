@@ -44,7 +44,7 @@ def test_the_bell_shows_the_unread_count_in_words_on_every_page(client, hotline)
     send(hotline, "one")
     send(hotline, "two")
     client.force_login(hotline)
-    body = client.get("/").content.decode()
+    body = client.get("/today/").content.decode()
     assert 'id="bell"' in body
     bell = body.split('id="bell"')[1].split("</a>")[0]
     # Words, not a coloured dot alone (in the page's language).
@@ -52,7 +52,7 @@ def test_the_bell_shows_the_unread_count_in_words_on_every_page(client, hotline)
         "counter": 2
     }
     assert words in bell
-    assert client.get("/").context["unread_notifications"] == 2
+    assert client.get("/today/").context["unread_notifications"] == 2
 
 
 def test_marking_one_read_lowers_the_count(client, hotline):

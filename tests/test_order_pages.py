@@ -587,7 +587,7 @@ def test_others_may_not_see_or_move_the_queues(make_user, as_user, major, role):
     assert response.status_code == 403
     banner.refresh_from_db()
     assert banner.status == OrderStatus.REQUESTED
-    home = client.get(reverse("home")).content.decode()
+    home = client.get(reverse("today")).content.decode()
     assert f'href="{reverse("department-index")}"' not in home
 
 

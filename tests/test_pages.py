@@ -127,7 +127,7 @@ PERSONAS = ["clerk", "supervisor", "lobby_manager", "attendant", "outsider"]
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_each_persona_reaches_a_home_that_names_its_role(request, as_user, clock, persona):
     user = request.getfixturevalue(persona)
-    response = as_user(user).get(reverse("home"))
+    response = as_user(user).get(reverse("today"))
     assert response.status_code == 200
     html = response.content.decode()
     role = response.context["role"]
@@ -140,10 +140,36 @@ def test_each_persona_reaches_a_home_that_names_its_role(request, as_user, clock
 
 
 @pytest.mark.parametrize(
+    ("roles", "lands_on"),
+    [
+        ((Role.CLERK,), "home"),
+        ((Role.CLERK, Role.LOBBY_MANAGER), "home"),  # a clerk's desk is today's meetings
+        ((Role.SUPERVISOR, Role.LOBBY_MANAGER), "overview"),
+        ((Role.LOBBY_MANAGER,), "lobby"),
+        ((Role.HOTLINE,), "hotline"),
+        ((Role.GROUP_LEADER,), "my-duties"),
+        ((Role.ENV_SUPERVISOR,), "my-duties"),
+        ((Role.ATTENDANT,), "my-duties"),
+        ((Role.AUDIO_TECH,), "my-duties"),
+        ((Role.BUREAU,), "home"),
+        ((), "home"),
+    ],
+)
+def test_each_role_lands_on_its_own_page(make_user, as_user, clock, roles, lands_on):
+    response = as_user(make_user(None, *roles)).get(reverse("home"))
+    if lands_on == "home":
+        assert response.status_code == 200
+        assert 'id="home-heading"' in response.content.decode()
+    else:
+        assert response.status_code == 302
+        assert response["Location"] == reverse(lands_on)
+
+
+@pytest.mark.parametrize(
     "role", [Role.HOTLINE, Role.GROUP_LEADER, Role.ENV_SUPERVISOR, Role.AUDIO_TECH, Role.BUREAU]
 )
 def test_every_other_role_reaches_its_home_too(make_user, as_user, clock, role):
-    response = as_user(make_user(None, role)).get(reverse("home"))
+    response = as_user(make_user(None, role)).get(reverse("today"))
     assert response.status_code == 200
     assert response.context["role"] == role
     assert 'id="book-a-room"' not in response.content.decode()
@@ -154,7 +180,7 @@ def test_every_other_role_reaches_its_home_too(make_user, as_user, clock, role):
     [("clerk", True), ("supervisor", True), ("attendant", False), ("outsider", False)],
 )
 def test_only_clerks_and_the_supervisor_see_book_a_room(request, as_user, persona, books):
-    response = as_user(request.getfixturevalue(persona)).get(reverse("home"))
+    response = as_user(request.getfixturevalue(persona)).get(reverse("today"))
     html = response.content.decode()
     nav = re.search(r'<ul[^>]*id="nav-items"[^>]*>(.*?)</ul>', html, re.S).group(1)
     assert ('id="book-a-room"' in html) is books
@@ -165,19 +191,19 @@ def test_only_clerks_and_the_supervisor_see_book_a_room(request, as_user, person
 
 def test_the_administration_link_is_shown_to_staff_only(make_user, as_user):
     staff = make_user("staff", Role.CLERK, is_staff=True)
-    html = as_user(staff).get(reverse("home")).content.decode()
+    html = as_user(staff).get(reverse("today")).content.decode()
     assert f'href="{reverse("admin:index")}"' in html
 
 
 def test_the_navigation_names_a_chinese_user_family_name_first(as_user, clerk):
-    html = as_user(clerk).get(reverse("home")).content.decode()
+    html = as_user(clerk).get(reverse("today")).content.decode()
     assert re.search(r'id="current-user">王晓燕', html)
 
 
 def test_home_lists_todays_meetings_with_times_on_the_24_hour_clock(as_user, clerk, book, clock):
     book(title="上午的会", start=local(10), end=local(11, 30), now=NOW)
     book(title="明天的会", start=local(10, days=1), end=local(11, days=1), now=NOW)
-    html = as_user(clerk).get(reverse("home")).content.decode()
+    html = as_user(clerk).get(reverse("today")).content.decode()
     assert "上午的会" in html
     assert "10:00–11:30" in html
     assert "明天的会" not in html
@@ -186,7 +212,7 @@ def test_home_lists_todays_meetings_with_times_on_the_24_hour_clock(as_user, cle
 def test_cancelled_meetings_leave_the_home_list(as_user, clerk, book, clock):
     meeting = book(title="取消的会", start=local(10), end=local(11), now=NOW)
     services.cancel_meeting(meeting, by=clerk, reason="改期", now=NOW)
-    html = as_user(clerk).get(reverse("home")).content.decode()
+    html = as_user(clerk).get(reverse("today")).content.decode()
     assert "取消的会" not in html
     assert 'id="no-meetings"' in html
 
@@ -579,7 +605,7 @@ def test_a_secret_meetings_title_is_hidden_from_an_attendant(as_user, attendant,
     )
     client = as_user(attendant)
     hidden_title = visibility.title_for(attendant, meeting)
-    home = client.get(reverse("home")).content.decode()
+    home = client.get(reverse("today")).content.decode()
     assert "涉密专题会" not in home
     assert hidden_title in home
     assert "区发改委" not in home  # the hosting unit is a detail too
@@ -601,7 +627,7 @@ def test_a_clerk_sees_the_secret_meetings_title(as_user, clerk, book, clock):
         confidentiality=Confidentiality.SECRET,
         now=NOW,
     )
-    assert "涉密专题会" in as_user(clerk).get(reverse("home")).content.decode()
+    assert "涉密专题会" in as_user(clerk).get(reverse("today")).content.decode()
 
 
 def test_a_clerk_without_clearance_cannot_change_a_secret_meeting(as_user, make_user, book, clock):
@@ -641,9 +667,9 @@ def test_home_needs_the_same_number_of_queries_for_two_or_ten_meetings(
             )
 
     def count_queries() -> int:
-        client.get(reverse("home"))  # warm the session and content-type caches
+        client.get(reverse("today"))  # warm the session and content-type caches
         with CaptureQueriesContext(connection) as queries:
-            response = client.get(reverse("home"))
+            response = client.get(reverse("today"))
         assert response.status_code == 200
         return len(queries)
 
@@ -651,7 +677,7 @@ def test_home_needs_the_same_number_of_queries_for_two_or_ten_meetings(
     with_two = count_queries()
     lay_down(8)
     with_ten = count_queries()
-    assert len(client.get(reverse("home")).context["rows"]) == 10
+    assert len(client.get(reverse("today")).context["rows"]) == 10
     assert with_ten == with_two, (with_two, with_ten)
     # session, user, groups, permissions (x2), the linked staff record, meetings
     assert with_ten <= 8  # + the bell's unread count
@@ -663,9 +689,9 @@ def test_home_query_count_is_pinned_for_a_clerk(
     for hour in (10, 12, 14, 16):
         book(start=local(hour), end=local(hour + 1), now=NOW)
     client = as_user(clerk)
-    client.get(reverse("home"))
+    client.get(reverse("today"))
     with django_assert_max_num_queries(6):
-        client.get(reverse("home"))
+        client.get(reverse("today"))
 
 
 # --- the admin --------------------------------------------------------------------------------

@@ -360,18 +360,18 @@ def test_the_clerks_home_offers_the_short_search_and_others_do_not(
     client, clerk, attendant, video, clock
 ):
     client.force_login(clerk)
-    html = client.get(reverse("home")).content.decode()
+    html = client.get(reverse("today")).content.decode()
     assert 'id="quick-search"' in html
     assert 'id="quick-equipment-video_conference"' in html
     assert 'id="quick-when-tomorrow_pm"' in html
     client.force_login(attendant)
-    assert 'id="quick-search"' not in client.get(reverse("home")).content.decode()
+    assert 'id="quick-search"' not in client.get(reverse("today")).content.decode()
 
 
 def test_the_half_days_already_begun_are_not_offered(client, clerk, rooms):
     client.force_login(clerk)
     with time_machine.travel(NOW.replace(hour=15), tick=False):
-        html = client.get(reverse("home")).content.decode()
+        html = client.get(reverse("today")).content.decode()
     assert 'id="quick-when-today_pm"' not in html
     assert 'id="quick-when-tomorrow_am"' in html
 
@@ -381,7 +381,7 @@ def test_the_navigation_leads_bookers_and_lobby_managers_to_their_pages(
 ):
     def nav(user) -> str:
         client.force_login(user)
-        html = client.get(reverse("home")).content.decode()
+        html = client.get(reverse("today")).content.decode()
         return html[
             html.index('id="nav-items"') : html.index("</ul>", html.index('id="nav-items"'))
         ]
