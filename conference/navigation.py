@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bookings.access import can_manage_bookings, can_work_orders
 from conference.views_door import can_manage_door_links
@@ -75,6 +76,7 @@ def desk_of(user) -> str | None:
     return None
 
 
+MEETINGS_MENU = pgettext_lazy("menu", "Meetings")
 STAFF_MENU = _("Staff")
 DESKS_MENU = _("Boards")
 QUALITY_MENU = _("Quality")
@@ -91,21 +93,26 @@ def items_for(user) -> list[NavItem]:
     else:
         items.append(NavItem(_("Today"), reverse("home")))
     books = can_manage_bookings(user)
+    # The clerks book all day: the booking pages stand on the bar; for everyone else they sit
+    # in one menu, so the bar keeps to one line.
+    meetings = "" if has_role(user, Role.CLERK) else MEETINGS_MENU
     if books:
-        items.append(NavItem(_("Find a room"), reverse("room-search")))
-        items.append(NavItem(_("Book a room"), reverse("meeting-new")))
+        items.append(NavItem(_("Find a room"), reverse("room-search"), meetings))
+        items.append(NavItem(_("Book a room"), reverse("meeting-new"), meetings))
     # Lobby managers watch their buildings: the timeline and the list, without booking.
     if books or has_role(user, Role.LOBBY_MANAGER):
-        items.append(NavItem(_("Timeline"), reverse("day-timeline")))
-        items.append(NavItem(_("Meetings"), reverse("meeting-list")))
+        items.append(NavItem(_("Timeline"), reverse("day-timeline"), meetings))
+        items.append(NavItem(_("Meetings"), reverse("meeting-list"), meetings))
     if books:
-        items.append(NavItem(_("Awaiting confirmation"), reverse("pending-list")))
+        items.append(NavItem(_("Awaiting confirmation"), reverse("pending-list"), meetings))
     if has_role(user, *MY_DUTIES_ROLES):
         items.append(NavItem(_("My duties"), reverse("my-duties")))
+    # The hotline lives on the checks board; for the others it is one board among several.
+    checks = "" if has_role(user, Role.HOTLINE) else DESKS_MENU
     if has_role(user, *CHECKS_ROLES) or user.is_superuser:
-        items.append(NavItem(_("Checks"), reverse("checks-board")))
+        items.append(NavItem(_("Checks"), reverse("checks-board"), checks))
     if can_work_orders(user):
-        items.append(NavItem(_("Service orders"), reverse("department-index")))
+        items.append(NavItem(_("Service orders"), reverse("department-index"), checks))
     items.extend(_desks(user))
     if can_assign(user):
         items.append(NavItem(_("Dispatch"), reverse("dispatch"), STAFF_MENU))

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from bookings import visibility
 from bookings.models import Meeting, MeetingStatus, OrderKind, ServiceOrder
@@ -199,7 +200,7 @@ def hotline_board(now: datetime, viewer) -> dict:
                 meeting=incident.meeting,
                 title=title(incident.meeting),
                 where=_where(incident.room),
-                state=str(_("Open")),
+                state=str(pgettext("item state", "Open")),
                 minutes=_minutes(now - incident.reported_at),
                 hidden=hidden,
                 todo=_("Send help and follow up; mark it resolved when done."),
@@ -214,7 +215,11 @@ def hotline_board(now: datetime, viewer) -> dict:
                 obj=req,
                 title=req.what,
                 where=_where(req.room) or req.where_text,
-                state=str(_("Taken")) if req.taken_at else str(_("Open")),
+                state=(
+                    str(pgettext("item state", "Taken"))
+                    if req.taken_at
+                    else str(pgettext("item state", "Open"))
+                ),
                 minutes=_minutes(now - req.logged_at),
                 todo=_("Check with the person sent; mark it done.")
                 if req.taken_at
