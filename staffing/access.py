@@ -18,7 +18,12 @@ def can_assign(user) -> bool:
 
 
 def can_reassign(user, duty: Duty | None = None) -> bool:
-    return can_assign(user)
+    """Who may hand a duty to someone else: whoever assigns, and the service hotline, the hub
+    that commands and dispatches (domain.md): when the person on a duty does not answer, the
+    hotline sends another. The service validates the new person as for any assignment."""
+    if can_assign(user):
+        return True
+    return bool(getattr(user, "is_authenticated", False)) and has_role(user, Role.HOTLINE)
 
 
 def can_acknowledge(user, duty: Duty) -> bool:

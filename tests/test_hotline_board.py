@@ -302,15 +302,31 @@ def test_a_refused_reassignment_comes_back_as_a_message_and_changes_nothing(
     assert AuditEntry.objects.count() == before
 
 
-def test_the_hotline_without_the_right_to_assign_may_not_reassign(
+def test_the_hotline_reassigns_a_duty_nobody_answered(
     client, meeting_at, hotline, supervisor, building
 ):
+    """The hotline dispatches (domain.md): it hands an unanswered duty to someone else."""
     first = make_staff(home_building=building)
     second = make_staff(home_building=building)
     duty = staffing.assign_duty(
         meeting_at(120), by=supervisor, staff=first, role=DutyRole.ATTENDANT
     )
     client.force_login(hotline)
+    response = client.post(f"/hotline/duties/{duty.pk}/reassign/", {"staff": second.pk})
+    assert response.status_code == 302
+    assert Duty.objects.get(pk=duty.pk).status == DutyStatus.RELEASED
+    assert Duty.objects.active().get(meeting=duty.meeting).staff == second
+
+
+def test_someone_who_neither_assigns_nor_works_the_hotline_may_not_reassign(
+    client, meeting_at, attendant, supervisor, building
+):
+    first = make_staff(home_building=building)
+    second = make_staff(home_building=building)
+    duty = staffing.assign_duty(
+        meeting_at(120), by=supervisor, staff=first, role=DutyRole.ATTENDANT
+    )
+    client.force_login(attendant)
     response = client.post(f"/hotline/duties/{duty.pk}/reassign/", {"staff": second.pk})
     assert response.status_code == 403
     assert Duty.objects.get(pk=duty.pk).status == DutyStatus.ASSIGNED
