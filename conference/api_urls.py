@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("quality.api_urls")),
     path("", include("feedback.api_urls")),
     path("", include("reports.api_urls")),
+    path("", include("feeds.api_urls")),
     # Last: anything else under /api/ is a 404 in the error shape, not an HTML page.
     re_path(r"", api_not_found),
 ]

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "csp",
     "rest_framework",
     "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "core",
     "bookings",
     "offices",
@@ -49,6 +51,7 @@ INSTALLED_APPS = [
     "quality",
     "feedback",
     "reports",
+    "feeds",
     "conference",
 ]
 
@@ -290,7 +293,33 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DATETIME_FORMAT": "iso-8601",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Scoped throttles (issue 9): the token endpoint and the calendar feed links; 429 with
+    # Retry-After. Counted in the default cache (per process unless CACHE_URL names Redis).
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env_str("THROTTLE_TOKEN", "10/min"),
+        "feed": env_str("THROTTLE_FEED", "60/min"),
+    },
 }
+
+# The OpenAPI schema (/api/schema/) and its browsable docs (/api/docs/, assets served from the
+# drf-spectacular-sidecar package: no CDN, no inline script).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "会务服务台 API · Conference service desk API",
+    "VERSION": "1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# The cache: rate limits count here. CACHE_URL=redis://... shares the counts between processes.
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
 
 LOGGING = {
     "version": 1,

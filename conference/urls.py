@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("quality.urls")),
     path("", include("feedback.urls")),
     path("", include("reports.urls")),
+    path("", include("feeds.urls")),
     path("", include("core.urls")),
     path("admin/", admin.site.urls),
 ]
