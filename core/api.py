@@ -14,6 +14,7 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ConflictError, DomainError
@@ -89,6 +90,9 @@ class ObtainTokenView(ApiViewMixin, ObtainAuthToken):
 
     # Logging in needs no prior authentication (and a stale session must not demand CSRF).
     authentication_classes = ()
+    # DRF's ObtainAuthToken turns throttling off; guessing passwords is what it must stop.
+    throttle_classes = (ScopedRateThrottle,)
+    throttle_scope = "token"
 
     def post(self, request, *args, **kwargs):
         try:

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from bookings import visibility
 from bookings.access import get_meeting_for
 from bookings.api.filters import BuildingRefField, parse
+from bookings.api.serializers import ical_url
 from core.api import ApiViewMixin
 from core.roles import Role, has_role
 from staffing.dispatcher import dispatch_meeting
@@ -79,8 +80,8 @@ class StaffSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_ical_url(self, staff) -> None:
-        return None  # until the personal duty feeds exist
+    def get_ical_url(self, staff) -> str | None:
+        return ical_url(self.context.get("request"), "staff", staff)
 
 
 class DutySerializer(serializers.ModelSerializer):
@@ -190,4 +191,5 @@ class MeetingDispatchView(ApiViewMixin, generics.GenericAPIView):
 def _paginated(view, request, queryset, serializer_class):
     paginator = view.paginator
     page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+    data = serializer_class(page, many=True, context={"request": request}).data
+    return paginator.get_paginated_response(data)

@@ -23,6 +23,20 @@ from bookings.models import (
 
 # --- the catalogue ----------------------------------------------------------------------------
 
+# The calendar feeds (feeds/, a higher layer) register who gets which subscription address in
+# their AppConfig.ready(); until then nobody gets one.
+_ical_url = lambda request, kind, obj: None  # noqa: E731 - replaced by feeds
+
+
+def register_ical_url(hook) -> None:
+    global _ical_url
+    _ical_url = hook
+
+
+def ical_url(request, kind: str, obj) -> str | None:
+    """The requesting user's own feed address for this calendar, or None."""
+    return _ical_url(request, kind, obj)
+
 
 class BuildingSerializer(serializers.ModelSerializer):
     class Meta:
@@ -61,8 +75,8 @@ class RoomSerializer(serializers.ModelSerializer):
             "ical_url",
         ]
 
-    def get_ical_url(self, room) -> None:
-        return None  # until the calendar feeds exist
+    def get_ical_url(self, room) -> str | None:
+        return ical_url(self.context.get("request"), "room", room)
 
 
 # --- meetings: reading ------------------------------------------------------------------------
