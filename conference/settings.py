@@ -312,6 +312,27 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # No badge fetched from validator.swagger.io (img-src 'self'); links to each operation.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # One name per choice set, whatever the field is called (status, kind, level, rank ...).
+    "ENUM_NAME_OVERRIDES": {
+        "MeetingStatusEnum": "bookings.models.MeetingStatus",
+        "ConfidentialityEnum": "bookings.models.Confidentiality",
+        "LayoutEnum": "bookings.models.Layout",
+        "LeaderRankEnum": "bookings.models.LeaderRank",
+        "RoomKindEnum": "bookings.models.Room.Kind",
+        "ServiceLevelEnum": "bookings.models.ServiceLevel",
+        "PositionEnum": "staffing.models.Position",
+        "DutyRoleEnum": "staffing.models.DutyRole",
+        "DutyStatusEnum": "staffing.models.DutyStatus",
+        "CheckStatusEnum": "inspections.models.CheckStatus",
+        "CheckResultEnum": "inspections.models.CheckResult",
+        "IncidentCategoryEnum": "inspections.models.IncidentCategory",
+        "SeverityEnum": "inspections.models.Severity",
+        "DocumentKindEnum": "reports.models.Kind",
+        "DocumentStatusEnum": "reports.models.Status",
+        "FeedKindEnum": "feeds.models.FeedKind",
+    },
 }
 
 # The cache: rate limits count here. CACHE_URL=redis://... shares the counts between processes.

@@ -9,7 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import JSONParser
@@ -18,6 +20,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ConflictError, DomainError
+from core.openapi import ApiSchema
 
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
@@ -79,6 +82,21 @@ class ApiViewMixin:
     # JSON bodies only: any other content type is a 415 in the error shape, not a form that
     # DRF parses half-way (repeated keys, files) into the same fields.
     parser_classes = (JSONParser,)
+    # The OpenAPI description, with every operation's refusals in the error shape.
+    schema = ApiSchema()
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    """What the token endpoint reads (documentation: DRF's AuthTokenSerializer parses)."""
+
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(
+        help_text=gettext_lazy("Send as `Authorization: Token <token>` on every other request.")
+    )
 
 
 class ObtainTokenView(ApiViewMixin, ObtainAuthToken):
@@ -94,6 +112,12 @@ class ObtainTokenView(ApiViewMixin, ObtainAuthToken):
     throttle_classes = (ScopedRateThrottle,)
     throttle_scope = "token"
 
+    @extend_schema(
+        operation_id="auth_token_create",
+        request=TokenRequestSerializer,
+        responses={200: TokenSerializer},
+        tags=["auth"],
+    )
     def post(self, request, *args, **kwargs):
         try:
             return super().post(request, *args, **kwargs)

@@ -13,6 +13,8 @@ bureau_report; for a week, any day in it.
 
 from django.http import FileResponse
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
@@ -67,6 +69,10 @@ class RequestSerializer(serializers.Serializer):
 class ListParams(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Kind.choices, required=False)
     date = serializers.DateField(required=False)
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 class UsesDocuments(permissions.BasePermission):
@@ -78,6 +84,7 @@ class DocumentListView(ApiViewMixin, generics.GenericAPIView):
     permission_classes = (permissions.IsAuthenticated, UsesDocuments)
     serializer_class = DocumentSerializer
 
+    @extend_schema(parameters=[ListParams], responses=DocumentSerializer(many=True))
     def get(self, request):
         params = parse(ListParams, request.query_params)
         documents = access.visible_documents(request.user)
@@ -86,12 +93,15 @@ class DocumentListView(ApiViewMixin, generics.GenericAPIView):
         if "date" in params:
             day = params["date"]
             documents = documents.filter(period_start__lte=day, period_end__gte=day)
+        if "status" in params:
+            documents = documents.filter(status=params["status"])
         page = self.paginator.paginate_queryset(
             documents.order_by("-created_at", "-pk"), request, view=self
         )
         data = DocumentSerializer(page, many=True, context={"request": request}).data
         return self.paginator.get_paginated_response(data)
 
+    @extend_schema(request=RequestSerializer, responses={202: DocumentSerializer})
     def post(self, request):
         incoming = RequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -130,6 +140,9 @@ class DocumentDetailView(ApiViewMixin, generics.GenericAPIView):
 class DocumentDownloadView(ApiViewMixin, generics.GenericAPIView):
     permission_classes = (permissions.IsAuthenticated,)
 
+    @extend_schema(
+        responses={(200, DOCX): OpenApiResponse(OpenApiTypes.BINARY, description="The .docx file.")}
+    )
     def get(self, request, pk: int):
         document = _document_for(request.user, pk)
         if document.status != Status.DONE or not document.file:
@@ -138,7 +151,5 @@ class DocumentDownloadView(ApiViewMixin, generics.GenericAPIView):
             document.file.open("rb"),
             as_attachment=True,
             filename=document.filename,
-            content_type=(
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-            ),
+            content_type=DOCX,
         )

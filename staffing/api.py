@@ -6,6 +6,7 @@ dispatch page (staffing.views.dispatch.can_dispatch). Every change is the dispat
 staffing.services'; refusals are their DispatchError, a 400 in the error shape.
 """
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers
 from rest_framework.response import Response
 
@@ -85,7 +86,7 @@ class StaffSerializer(serializers.ModelSerializer):
 
 
 class DutySerializer(serializers.ModelSerializer):
-    staff_name = serializers.CharField(source="staff.name", read_only=True)
+    staff_name = serializers.CharField(source="staff.name", read_only=True, allow_null=True)
 
     class Meta:
         model = Duty
@@ -104,6 +105,8 @@ class DutySerializer(serializers.ModelSerializer):
             "arrived_at",
         ]
         read_only_fields = fields
+        # Null for a secret meeting's duties when its details are hidden (MaskedDutySerializer).
+        extra_kwargs = {"staff": {"allow_null": True}}
 
 
 class MaskedDutySerializer(DutySerializer):
@@ -111,6 +114,22 @@ class MaskedDutySerializer(DutySerializer):
         data = super().to_representation(duty)
         data["staff"] = data["staff_name"] = None
         return data
+
+
+class UnfilledSerializer(serializers.Serializer):
+    role = serializers.CharField()
+    count = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+class DispatchResultSerializer(serializers.Serializer):
+    """What POST /api/meetings/<id>/dispatch/ answers (documentation of the view's dict)."""
+
+    meeting = serializers.IntegerField()
+    title = serializers.CharField()
+    duties = DutySerializer(many=True)
+    created = serializers.ListField(child=serializers.IntegerField())
+    unfilled = UnfilledSerializer(many=True)
 
 
 class StaffParams(serializers.Serializer):
@@ -127,6 +146,7 @@ class StaffListView(ApiViewMixin, generics.GenericAPIView):
 
     permission_classes = (CanViewRoster,)
 
+    @extend_schema(parameters=[StaffParams], responses=StaffSerializer(many=True))
     def get(self, request):
         params = parse(StaffParams, request.query_params)
         people = Staff.objects.filter(active=True).select_related("team", "home_building")
@@ -153,6 +173,7 @@ class MeetingDutiesView(ApiViewMixin, generics.GenericAPIView):
 
     permission_classes = (IsStaffMember,)
 
+    @extend_schema(responses=DutySerializer(many=True))
     def get(self, request, pk: int):
         meeting = get_meeting_for(request.user, pk)
         serializer = DutySerializer
@@ -169,6 +190,7 @@ class MeetingDispatchView(ApiViewMixin, generics.GenericAPIView):
 
     permission_classes = (CanDispatch,)
 
+    @extend_schema(request=None, responses=DispatchResultSerializer)
     def post(self, request, pk: int):
         meeting = get_meeting_for(request.user, pk)
         result = dispatch_meeting(meeting, by=request.user)

@@ -17,6 +17,7 @@ from bookings.models import (
     Confidentiality,
     Equipment,
     HostingUnit,
+    LeaderRank,
     MeetingStatus,
     Room,
 )
@@ -179,6 +180,22 @@ def free_rooms(params: dict, *, user) -> list[Room]:
         near_miss_limit=0,
     )
     return [candidate.room for candidate in found.fitting]
+
+
+# --- leaders ---------------------------------------------------------------------------------
+
+
+class LeaderParams(serializers.Serializer):
+    unit = serializers.PrimaryKeyRelatedField(queryset=HostingUnit.objects.all(), required=False)
+    rank = serializers.ChoiceField(choices=LeaderRank.choices, required=False)
+
+
+def filter_leaders(leaders, params: dict):
+    if "unit" in params:
+        leaders = leaders.filter(unit=params["unit"])
+    if "rank" in params:
+        leaders = leaders.filter(rank=params["rank"])
+    return leaders
 
 
 # --- meetings ---------------------------------------------------------------------------------

@@ -50,6 +50,15 @@ class HostingUnitSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "short_name"]
 
 
+class LeaderSerializer(serializers.ModelSerializer):
+    """A convening leader as the booking form offers them; the service notes stay with the
+    staff who serve the leader's meetings (bookings.visibility.can_see_leader_notes)."""
+
+    class Meta:
+        model = Leader
+        fields = ["id", "name", "title", "rank", "unit"]
+
+
 class RoomSerializer(serializers.ModelSerializer):
     building = serializers.CharField(source="building.name", read_only=True)
     # Codes, not names: stable for programs, and the same codes the `equipment` filter takes.
@@ -134,6 +143,8 @@ class MeetingSerializer(serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = fields
+        # Null when the details are hidden (to_representation): said so for generated clients.
+        extra_kwargs = {name: {"allow_null": True} for name in DETAIL_FIELDS}
 
     def get_title(self, meeting) -> str:
         return visibility.title_for(self.context["request"].user, meeting)

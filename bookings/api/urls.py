@@ -6,6 +6,7 @@ from bookings.api import views
 router = SimpleRouter()
 router.register("buildings", views.BuildingViewSet, basename="api-building")
 router.register("hosting-units", views.HostingUnitViewSet, basename="api-hosting-unit")
+router.register("leaders", views.LeaderViewSet, basename="api-leader")
 router.register("rooms", views.RoomViewSet, basename="api-room")
 router.register("meetings", views.MeetingViewSet, basename="api-meeting")
 

@@ -7,6 +7,7 @@ and BookingConflict, which core.api turns into 400 and 409 in the error shape.
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -21,12 +22,13 @@ from bookings.api.serializers import (
     CancelSerializer,
     EditSerializer,
     HostingUnitSerializer,
+    LeaderSerializer,
     MeetingSerializer,
     RescheduleSerializer,
     RoomSerializer,
 )
 from bookings.errors import BookingError
-from bookings.models import Building, HostingUnit, Meeting, Room
+from bookings.models import Building, HostingUnit, Leader, Meeting, Room
 from core.api import ApiViewMixin
 
 
@@ -44,11 +46,33 @@ class BuildingViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewS
     serializer_class = BuildingSerializer
 
 
-class HostingUnitViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class HostingUnitViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     queryset = HostingUnit.objects.order_by("name", "pk")
     serializer_class = HostingUnitSerializer
+    lookup_value_regex = r"\d+"
 
 
+@extend_schema_view(list=extend_schema(parameters=[filters.LeaderParams]))
+class LeaderViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+    """The convening leaders the booking form offers (?unit=, ?rank=), by name."""
+
+    queryset = Leader.objects.order_by("name", "pk")
+    serializer_class = LeaderSerializer
+    lookup_value_regex = r"\d+"
+
+    def list(self, request, *args, **kwargs):
+        params = filters.parse(filters.LeaderParams, request.query_params)
+        leaders = filters.filter_leaders(self.get_queryset(), params)
+        page = self.paginate_queryset(leaders)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[filters.RoomParams]),
+    availability=extend_schema(
+        parameters=[filters.AvailabilityParams], responses=RoomSerializer(many=True)
+    ),
+)
 class RoomViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     """Rooms of every kind (see `kind`); availability only finds meeting rooms in service."""
 
@@ -74,6 +98,14 @@ class RoomViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
+@extend_schema_view(
+    list=extend_schema(parameters=[filters.MeetingParams]),
+    create=extend_schema(request=BookSerializer, responses={201: MeetingSerializer}),
+    partial_update=extend_schema(request=EditSerializer, responses=MeetingSerializer),
+    confirm=extend_schema(request=None, responses=MeetingSerializer),
+    reschedule=extend_schema(request=RescheduleSerializer, responses=MeetingSerializer),
+    cancel=extend_schema(request=CancelSerializer, responses=MeetingSerializer),
+)
 class MeetingViewSet(
     ApiViewMixin,
     mixins.ListModelMixin,
