@@ -155,7 +155,8 @@ def test_a_room_shows_its_building_in_chinese_and_its_equipment_codes(api, creat
     assert data["capacity"] == 40
     assert data["kind"] == "meeting"
     assert sorted(data["equipment"]) == ["projector", "video_conference"]
-    assert data["ical_url"] is None
+    # A clerk may subscribe to a room: the JSON carries their private feed link (issue 9).
+    assert data["ical_url"].endswith(".ics")
 
 
 def test_rooms_are_filtered_by_building_capacity_and_all_of_the_equipment(api, create_room):
