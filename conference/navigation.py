@@ -133,6 +133,8 @@ def items_for(user) -> list[NavItem]:
         items.append(NavItem(_("Quality figures"), reverse("quality-figures"), QUALITY_MENU))
     if uses_documents(user):
         items.append(NavItem(_("Documents"), reverse("documents")))
+    # Every logged-in user may subscribe to something: at least their own duties, if any.
+    items.append(NavItem(_("Calendar subscriptions"), reverse("feeds"), STAFF_MENU))
     if user.is_staff:
         items.append(NavItem(_("Administration"), reverse("admin:index")))
     return items
