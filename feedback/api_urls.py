@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from feedback import api
+
+urlpatterns = [
+    path(
+        "complaints/<int:pk>/reply/", api.ComplaintReplyView.as_view(), name="api-complaint-reply"
+    ),
+]

@@ -1,8 +1,11 @@
-"""The checks and incidents API: parse, ask the access helpers of inspections.views, call the
-one service, answer. CheckError becomes a 400 in the shared error shape (core.api)."""
+"""The checks, incidents and service requests API: parse, ask the access helpers of
+inspections.views, call the one service, answer. CheckError becomes a 400 in the shared error
+shape (core.api)."""
 
+from django.db.models import Case, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -15,13 +18,26 @@ from bookings.models import Meeting, Room
 from core.api import ApiViewMixin
 from core.timeutils import day_bounds
 from inspections import incidents, services
-from inspections.models import CheckResult, CheckStatus, Incident, IncidentCategory, Severity
+from inspections import requests as service_requests
+from inspections.models import (
+    CheckResult,
+    CheckStatus,
+    Incident,
+    IncidentCategory,
+    ServiceRequest,
+    Severity,
+    Urgency,
+)
 from inspections.views import (
+    _request_for,
+    can_handle_requests,
     can_read_checks,
+    can_resolve,
     get_check_for,
     get_incident_for,
     get_meeting_checks_for,
 )
+from staffing.models import Staff
 
 # --- JSON -------------------------------------------------------------------------------------
 
@@ -215,3 +231,148 @@ class IncidentDetailView(_StaffOnly):
     def get(self, request, pk: int):
         incident = get_incident_for(request.user, pk)
         return Response(IncidentSerializer(incident, context={"request": request}).data)
+
+
+class ResolveSerializer(serializers.Serializer):
+    resolution = serializers.CharField(max_length=2000)
+
+
+class IncidentResolveView(_StaffOnly):
+    """POST /api/incidents/<id>/resolve/ {resolution}: for those who resolve on the incident
+    page (a hidden secret meeting's incident is a 404, as there)."""
+
+    @extend_schema(request=ResolveSerializer, responses=IncidentSerializer)
+    def post(self, request, pk: int):
+        incident = get_incident_for(request.user, pk)
+        if not can_resolve(request.user):
+            raise PermissionDenied()
+        body = ResolveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        incident = incidents.resolve_incident(
+            incident, by=request.user, resolution=body.validated_data["resolution"]
+        )
+        incident = get_incident_for(request.user, incident.pk)
+        return Response(IncidentSerializer(incident, context={"request": request}).data)
+
+
+# --- service requests phoned in to the hotline --------------------------------------------------
+
+
+class StaffRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ServiceRequestSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    what = serializers.CharField()
+    room = serializers.IntegerField(source="room_id", allow_null=True)
+    where_text = serializers.CharField()
+    urgency = serializers.ChoiceField(choices=Urgency.choices)
+    caller = serializers.CharField()
+    request_status = serializers.SerializerMethodField(
+        help_text=gettext_lazy("open, taken or done.")
+    )
+    logged_at = serializers.DateTimeField()
+    wanted_at = serializers.DateTimeField(allow_null=True)
+    taken_by = serializers.SerializerMethodField()
+    taken_at = serializers.DateTimeField(allow_null=True)
+    done_at = serializers.DateTimeField(allow_null=True)
+    feedback = serializers.CharField()
+    office_round = serializers.IntegerField(source="office_round_id", allow_null=True)
+
+    def get_request_status(self, req) -> str:
+        if req.done_at is not None:
+            return "done"
+        return "taken" if req.taken_at is not None else "open"
+
+    @extend_schema_field(StaffRefSerializer(allow_null=True))
+    def get_taken_by(self, req) -> dict | None:
+        staff = req.taken_by
+        return None if staff is None else {"id": staff.pk, "name": staff.name}
+
+
+class LoggedRequestSerializer(ServiceRequestSerializer):
+    dispatch_note = serializers.CharField(
+        help_text=gettext_lazy("For an office: who was sent, or why nobody could be.")
+    )
+
+
+class LogRequestSerializer(serializers.Serializer):
+    what = serializers.CharField(max_length=200)
+    room = serializers.PrimaryKeyRelatedField(
+        queryset=Room.objects.all(), required=False, allow_null=True
+    )
+    where_text = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, default=Urgency.NORMAL)
+    caller = serializers.CharField(max_length=50, required=False, default="", allow_blank=True)
+    wanted_at = serializers.DateTimeField(required=False, allow_null=True)
+    people = serializers.IntegerField(min_value=1, max_value=6, required=False, allow_null=True)
+
+
+class TakeSerializer(serializers.Serializer):
+    staff = serializers.PrimaryKeyRelatedField(queryset=Staff.objects.filter(active=True))
+
+
+class CompleteRequestSerializer(serializers.Serializer):
+    feedback = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+
+def _show_request(request, req, serializer=ServiceRequestSerializer, **kwargs) -> Response:
+    return Response(serializer(req, context={"request": request}).data, **kwargs)
+
+
+class RequestListView(_StaffOnly):
+    """GET /api/requests/: the open requests, urgent first, then the longest waiting (as the
+    requests page); POST /api/requests/ logs one (those who handle requests)."""
+
+    @extend_schema(responses=ServiceRequestSerializer(many=True))
+    def get(self, request):
+        found = (
+            ServiceRequest.objects.filter(done_at__isnull=True)
+            .select_related("taken_by")
+            .annotate(
+                urgent_first=Case(When(urgency=Urgency.URGENT, then=Value(0)), default=Value(1))
+            )
+            .order_by("urgent_first", "logged_at", "pk")
+        )
+        page = self.paginate_queryset(found)
+        data = ServiceRequestSerializer(page, many=True, context={"request": request}).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(request=LogRequestSerializer, responses={201: LoggedRequestSerializer})
+    def post(self, request):
+        if not can_handle_requests(request.user):
+            raise PermissionDenied()
+        body = LogRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        req = service_requests.log_request(by=request.user, **body.validated_data)
+        return _show_request(request, req, LoggedRequestSerializer, status=status.HTTP_201_CREATED)
+
+
+class RequestTakeView(_StaffOnly):
+    """POST /api/requests/<id>/take/ {staff}."""
+
+    @extend_schema(request=TakeSerializer, responses=ServiceRequestSerializer)
+    def post(self, request, pk: int):
+        req = _request_for(request.user, pk)
+        body = TakeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        req = service_requests.take_request(
+            req, by=request.user, staff=body.validated_data["staff"]
+        )
+        return _show_request(request, req)
+
+
+class RequestCompleteView(_StaffOnly):
+    """POST /api/requests/<id>/complete/ {feedback}."""
+
+    @extend_schema(request=CompleteRequestSerializer, responses=ServiceRequestSerializer)
+    def post(self, request, pk: int):
+        req = _request_for(request.user, pk)
+        body = CompleteRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        req = service_requests.complete_request(
+            req, by=request.user, feedback=body.validated_data["feedback"]
+        )
+        return _show_request(request, req)

@@ -1,3 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from quality import api
+
+urlpatterns = [
+    path(
+        "corrective-actions/<int:pk>/close/",
+        api.CorrectiveActionCloseView.as_view(),
+        name="api-corrective-action-close",
+    ),
+]
