@@ -5,6 +5,7 @@ under var/, the filesystem:// Celery broker under var/celery/. DEBUG=False is pr
 then needs SECRET_KEY and ALLOWED_HOSTS; DATABASE_URL and CELERY_BROKER_URL stay optional.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "core",
     "bookings",
     "offices",
@@ -66,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a flagged login into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -127,6 +131,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Axes first: it refuses a locked-out username + IP before any backend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -174,11 +183,39 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", True)
 SECURE_SSL_REDIRECT = not DEBUG and env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only the desk's own host name and its subdomains; the preload flag asks browsers' HSTS lists to
+# include it (turn both off if a subdomain must still be reachable over plain HTTP).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG and env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = not DEBUG and env_bool("SECURE_HSTS_PRELOAD", True)
+# The header the reverse proxy sets on HTTPS requests, "Header-Name=value". The proxy must set or
+# strip it on every request (a client could otherwise claim HTTPS); empty when gunicorn faces
+# clients directly.
+_proxy_header, _, _proxy_value = env_str(
+    "SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto=https"
+).partition("=")
+if _proxy_header and not _proxy_value.strip():
+    raise ImproperlyConfigured(
+        f"SECURE_PROXY_SSL_HEADER must look like X-Forwarded-Proto=https, got {_proxy_header!r}"
+    )
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_header.strip().upper().replace("-", "_"), _proxy_value.strip())
+    if _proxy_header
+    else None
+)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Brute-force lockout (django-axes, database handler): AXES_FAILURE_LIMIT failed log-ins for one
+# username from one IP address lock that pair out of the login page and the API token endpoint
+# for AXES_COOLOFF_MINUTES; a successful log-in resets the count. Axes' default cool-off is
+# "forever" (design.md). The answer and the audit row: core/lockout.py.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts refused during a lockout do not restart its clock: 15 minutes from the fifth failure.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "core.lockout.lockout_response"
 
 # --- Forms ----------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

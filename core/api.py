@@ -112,6 +112,12 @@ class ObtainTokenView(ApiViewMixin, ObtainAuthToken):
     throttle_classes = (ScopedRateThrottle,)
     throttle_scope = "token"
 
+    def get_serializer_context(self):
+        # DRF's serializer authenticates with the request in its context. django-axes marks the
+        # request it is given as locked out and its middleware answers for the plain Django
+        # request, so hand over that one, not DRF's wrapper (whose attributes it never sees).
+        return {**super().get_serializer_context(), "request": self.request._request}
+
     @extend_schema(
         operation_id="auth_token_create",
         request=TokenRequestSerializer,

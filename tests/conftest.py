@@ -55,6 +55,13 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_lockout(settings):
+    """Brute-force lockout (django-axes) off: tests that log in with a wrong password on purpose
+    must not lock out the next. tests/test_lockout.py turns it on."""
+    settings.AXES_ENABLED = False
+
+
 @pytest.fixture
 def role_groups(db):
     sync_role_groups()
