@@ -797,7 +797,8 @@ def test_a_clerk_drags_the_name_plates_into_order_in_the_browser(
                 page.fill("#id_username", user.username)
                 page.fill("#id_password", PASSWORD)
                 page.locator("#login-form button[type=submit]").click()
-                page.wait_for_url(f"{base}/")
+                # Each role lands on its own page (the attendant on 我的任务).
+                page.wait_for_url(lambda url: "/login/" not in url)
 
             log_in(clerk)
             page.goto(f"{base}/meetings/{meeting.pk}/")
