@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
@@ -136,9 +137,13 @@ class ObtainTokenView(ApiViewMixin, ObtainAuthToken):
             raise
 
 
+@csrf_exempt
 def api_not_found(request, *args, **kwargs):
     """Unknown addresses under /api/ answer in the error shape too (and a POST without the
-    trailing slash gets a 404 instead of CommonMiddleware's redirect error)."""
+    trailing slash gets a 404 instead of CommonMiddleware's redirect error).
+
+    CSRF-exempt: it changes nothing, and a token client's POST to an unknown address (say
+    /api/meetings/-1/cancel/) must get this JSON 404, not the CSRF middleware's HTML 403."""
     return JsonResponse(
         error_body("not_found", str(exceptions.NotFound.default_detail)),
         status=status.HTTP_404_NOT_FOUND,

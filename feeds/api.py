@@ -9,6 +9,7 @@ need these endpoints except to regenerate.
 """
 
 from django.http import Http404
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -55,6 +56,7 @@ class CalendarListView(ApiViewMixin, APIView):
     permission_classes = (permissions.IsAuthenticated,)
     serializer_class = CalendarSerializer
 
+    @extend_schema(responses={200: CalendarSerializer(many=True)})
     def get(self, request):
         return Response(CalendarSerializer(subscribable(request.user), many=True).data)
 

@@ -28,7 +28,7 @@ from reports.models import MEETING_KINDS, Document, Kind, Status
 
 class DocumentSerializer(serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField()
-    meeting = serializers.PrimaryKeyRelatedField(read_only=True)
+    meeting = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Document

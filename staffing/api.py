@@ -69,9 +69,11 @@ class CanDispatch(permissions.BasePermission):
 class StaffSerializer(serializers.ModelSerializer):
     """The roster as colleagues see it; clearance dates stay on the supervisor's pages."""
 
-    team_name = serializers.CharField(source="team.name", read_only=True, default=None)
+    team_name = serializers.CharField(
+        source="team.name", read_only=True, default=None, allow_null=True
+    )
     home_building_name = serializers.CharField(
-        source="home_building.name", read_only=True, default=None
+        source="home_building.name", read_only=True, default=None, allow_null=True
     )
     ical_url = serializers.SerializerMethodField()
 

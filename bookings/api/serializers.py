@@ -111,6 +111,15 @@ class MeetingSerializer(serializers.ModelSerializer):
     room_name = serializers.CharField(source="room.name", read_only=True)
     building = serializers.CharField(source="room.building.name", read_only=True)
     title = serializers.SerializerMethodField()
+    # Declared: DRF drops allow_blank from read-only model fields, so the schema would refuse
+    # the "" of a meeting with no layout (found by tests/test_api_fuzz.py).
+    layout = serializers.ChoiceField(
+        choices=Layout.choices,
+        read_only=True,
+        allow_blank=True,
+        allow_null=True,
+        label=Meeting._meta.get_field("layout").verbose_name,
+    )
 
     class Meta:
         model = Meeting
