@@ -93,7 +93,9 @@ def test_the_supervisor_records_an_inspection_with_a_finding_and_closes_its_acti
         # Weights 2,2,2,1,2; scores 3,5,5,5,5: 100 * (2*2 + 2*4 + 2*4 + 1*4 + 2*4) / 36 = 88.9.
         assert page.locator("#inspection-score").inner_text().strip() == "89"
         photo = page.locator("img.quality-photo")
-        assert photo.evaluate("img => img.complete && img.naturalWidth") == 64
+        # decode() waits for the image to arrive (a loaded page may still be fetching it) and
+        # fails for a broken one.
+        assert photo.evaluate("img => img.decode().then(() => img.naturalWidth)") == 64
         action = CorrectiveAction.objects.get()
         state = page.locator(f"#action-{action.pk} .action-state")
         assert state.get_attribute("data-state") == "open"
