@@ -216,6 +216,12 @@ AXES_RESET_ON_SUCCESS = True
 # Attempts refused during a lockout do not restart its clock: 15 minutes from the fifth failure.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "core.lockout.lockout_response"
+# The client's address: behind TRUSTED_PROXY_COUNT reverse proxies (nginx: 1) it is read from
+# X-Forwarded-For, counting from the right (core/client_ip.py); with the default 0 the header is
+# ignored, so a server facing clients directly cannot be told another address. The API's rate
+# limits use the same count (REST_FRAMEWORK["NUM_PROXIES"]).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 
 # --- Forms ----------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -331,6 +337,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DATETIME_FORMAT": "iso-8601",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Who the client is behind the proxies: the same rule as the lockout (core/client_ip.py).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     # Scoped throttles (issue 9): the token endpoint and the calendar feed links; 429 with
     # Retry-After. Counted in the default cache (per process unless CACHE_URL names Redis).
     "DEFAULT_THROTTLE_RATES": {

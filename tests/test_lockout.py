@@ -130,3 +130,68 @@ def test_a_lockout_of_an_unknown_username_is_logged_not_audited(client, caplog):
     assert _log_in(client, "nobody", "wrong").status_code == 429
     assert not AuditEntry.objects.filter(action="locked_out").exists()
     assert "Lockout of unknown username 'nobody'" in caplog.text
+
+
+# --- The client's address behind the reverse proxy (TRUSTED_PROXY_COUNT) ---------------------
+
+
+def _log_in_from(client, username, password, *, proxy="10.0.0.2", forwarded=None):
+    """A log-in as it reaches gunicorn: from the proxy's address, with the header it passes on."""
+    extra = {"REMOTE_ADDR": proxy}
+    if forwarded is not None:
+        extra["HTTP_X_FORWARDED_FOR"] = forwarded
+    return client.post("/login/", {"username": username, "password": password}, **extra)
+
+
+def test_without_trusted_proxies_a_forged_forwarded_header_does_not_escape_the_lockout(
+    client, clerk, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 0
+    for attempt in range(5):
+        _log_in_from(client, "clerk", "wrong", forwarded=f"203.0.113.{attempt}")
+    response = _log_in_from(client, "clerk", PASSWORD, forwarded="198.51.100.77")
+    assert response.status_code == 429
+
+
+def test_without_trusted_proxies_the_lockout_is_recorded_against_the_connecting_address(
+    client, clerk, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 0
+    for _attempt in range(5):
+        _log_in_from(client, "clerk", "wrong", proxy="192.0.2.9", forwarded="203.0.113.5")
+    note = AuditEntry.objects.for_object(clerk).get(action="locked_out").note
+    assert "192.0.2.9" in note
+    assert "203.0.113.5" not in note
+
+
+def test_behind_one_proxy_an_attacker_does_not_lock_the_username_for_other_clients(
+    client, clerk, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for _attempt in range(5):
+        _log_in_from(client, "clerk", "wrong", forwarded="203.0.113.66")
+    assert _log_in_from(client, "clerk", PASSWORD, forwarded="203.0.113.66").status_code == 429
+    # The real clerk, at another address, passes the same proxy and still gets in.
+    assert _log_in_from(client, "clerk", PASSWORD, forwarded="198.51.100.7").status_code == 302
+
+
+def test_behind_one_proxy_only_the_entry_the_proxy_appended_counts(client, clerk, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    # The attacker writes a fresh address of their own into the header on every attempt; the
+    # proxy appends the address it really saw, and that is the one counted.
+    for attempt in range(5):
+        _log_in_from(client, "clerk", "wrong", forwarded=f"10.9.9.{attempt}, 203.0.113.66")
+    response = _log_in_from(client, "clerk", PASSWORD, forwarded="10.1.1.1, 203.0.113.66")
+    assert response.status_code == 429
+    note = AuditEntry.objects.for_object(clerk).get(action="locked_out").note
+    assert "203.0.113.66" in note
+
+
+def test_behind_one_proxy_junk_in_the_header_falls_back_to_the_connecting_address(
+    client, clerk, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for attempt in range(5):
+        _log_in_from(client, "clerk", "wrong", forwarded=f"not-an-address-{attempt}")
+    response = _log_in_from(client, "clerk", PASSWORD, forwarded="still-junk")
+    assert response.status_code == 429

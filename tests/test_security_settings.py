@@ -77,3 +77,30 @@ def test_an_empty_proxy_header_trusts_no_header_and_junk_is_refused(tmp_path):
     junk = _run(["-c", SETTINGS_PROBE], _production(tmp_path, SECURE_PROXY_SSL_HEADER="X-Proto"))
     assert junk.returncode != 0
     assert "SECURE_PROXY_SSL_HEADER" in junk.stderr
+
+
+PROXY_PROBE = (
+    "import json, django; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'proxies': s.TRUSTED_PROXY_COUNT, "
+    "'api': s.REST_FRAMEWORK['NUM_PROXIES'], 'axes': s.AXES_CLIENT_IP_CALLABLE}))"
+)
+
+
+def test_the_trusted_proxy_count_defaults_to_none_and_feeds_the_lockout_and_the_rate_limits(
+    tmp_path,
+):
+    import json
+
+    direct = _run(["-c", PROXY_PROBE], _production(tmp_path))
+    assert direct.returncode == 0, direct.stderr
+    assert json.loads(direct.stdout) == {
+        "proxies": 0,
+        "api": 0,
+        "axes": "core.client_ip.client_ip",
+    }
+    behind_nginx = _run(["-c", PROXY_PROBE], _production(tmp_path, TRUSTED_PROXY_COUNT="1"))
+    assert behind_nginx.returncode == 0, behind_nginx.stderr
+    assert json.loads(behind_nginx.stdout)["api"] == 1
+    negative = _run(["-c", PROXY_PROBE], _production(tmp_path, TRUSTED_PROXY_COUNT="-1"))
+    assert negative.returncode != 0
+    assert "TRUSTED_PROXY_COUNT" in negative.stderr
