@@ -5,13 +5,37 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+APPEND_ONLY = "Audit entries are append-only."
+
 
 class AuditEntryQuerySet(models.QuerySet):
+    """Reads and inserts only: the bulk forms of changing or removing rows refuse like the
+    instance methods do, so no code path of the application rewrites history.
+
+    Deleting a user account still works: the ORM's collector nulls `actor` through the model's
+    plain base manager (`_base_manager`), not through this queryset, and `actor_name` keeps the
+    name. That one field is the only change the trail ever undergoes, and it is the database's
+    own ON DELETE rule in spirit; refusing it would make user accounts undeletable (PROTECT) or
+    lose the rows (CASCADE), both worse for an auditor. Do not set `base_manager_name` to this
+    manager's name, or account deletion will fail; tests/test_core_audit.py covers it.
+    """
+
     def for_object(self, obj: models.Model) -> "AuditEntryQuerySet":
         return self.filter(
             content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
             object_id=str(obj.pk),
         )
+
+    def update(self, **kwargs):
+        raise ValueError(APPEND_ONLY)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise ValueError(APPEND_ONLY)
+
+    def delete(self):
+        raise ValueError(APPEND_ONLY)
+
+    delete.queryset_only = True  # as Django's own: no `AuditEntry.objects.delete()`
 
 
 class AuditEntry(models.Model):
@@ -53,11 +77,11 @@ class AuditEntry(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise ValueError("Audit entries are append-only.")
+            raise ValueError(APPEND_ONLY)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ValueError("Audit entries are append-only.")
+        raise ValueError(APPEND_ONLY)
 
 
 class Notification(models.Model):

@@ -1,5 +1,6 @@
 """Invariant 5: every state change leaves one audit row, and the trail and meetings are read-only
-outside the services (the model refuses updates and deletes; the admin refuses every change)."""
+outside the services (the model and its querysets refuse updates and deletes; the admin refuses
+every change and lists the trail with the filters an auditor needs)."""
 
 import datetime as dt
 
@@ -110,6 +111,62 @@ def test_an_audit_entry_cannot_be_deleted(book):
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
 
 
+@pytest.mark.parametrize(
+    "attempt",
+    [
+        pytest.param(lambda rows: rows.update(action="forged"), id="update"),
+        pytest.param(lambda rows: rows.delete(), id="delete"),
+        pytest.param(
+            lambda rows: AuditEntry.objects.bulk_update(
+                [_forged(entry) for entry in rows], ["action"]
+            ),
+            id="bulk_update",
+        ),
+        pytest.param(
+            lambda rows: AuditEntry.objects.update_or_create(
+                pk=rows[0].pk, defaults={"action": "forged"}
+            ),
+            id="update_or_create",
+        ),
+    ],
+)
+def test_the_trail_cannot_be_rewritten_in_bulk_either(attempt, book):
+    meeting = book()
+    rows = AuditEntry.objects.for_object(meeting)
+
+    with pytest.raises(ValueError, match="append-only"):
+        attempt(rows)
+
+    assert trail(meeting) == [("booked", "clerk", "", MeetingStatus.REQUESTED)]
+
+
+def _forged(entry: AuditEntry) -> AuditEntry:
+    entry.action = "forged"
+    return entry
+
+
+def test_appending_to_the_trail_still_works_one_row_or_many(book):
+    meeting = book()
+    template = AuditEntry.objects.for_object(meeting).get()
+
+    audit.record(meeting, "noted", by=None, now=NOW)
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                at=NOW,
+                actor_name="system",
+                content_type=template.content_type,
+                object_id=template.object_id,
+                object_repr=template.object_repr,
+                action=action,
+            )
+            for action in ("imported", "imported")
+        ]
+    )
+
+    assert [row[0] for row in trail(meeting)] == ["booked", "noted", "imported", "imported"]
+
+
 # --- the admin is read-only ---------------------------------------------------------------
 
 
@@ -171,3 +228,153 @@ def test_a_superuser_cannot_change_or_delete_the_audit_trail_in_the_admin(client
     assert bulk.status_code != 500
     entry.refresh_from_db()  # raises DoesNotExist had any of them deleted it
     assert entry.action == "booked"
+
+
+# --- the admin lists the trail for an auditor ------------------------------------------------
+
+CHANGELIST = "admin:core_auditentry_changelist"
+
+
+@pytest.fixture
+def varied_trail(make_user, room, superuser):
+    """Five rows differing in action, object type, actor, day and states, written as the
+    services write them."""
+    clerk = make_user("auditor-clerk", first_name="丽", last_name="陈")
+    boss = make_user("auditor-boss", first_name="刚", last_name="赵")
+    rows = {
+        "booked": audit.record(
+            room, "booked", by=clerk, to_state="requested", now=NOW - dt.timedelta(days=40)
+        ),
+        "confirmed": audit.record(
+            room,
+            "confirmed",
+            by=boss,
+            from_state="requested",
+            to_state="confirmed",
+            now=NOW - dt.timedelta(days=3),
+        ),
+        "cancelled": audit.record(
+            room,
+            "cancelled",
+            by=boss,
+            from_state="confirmed",
+            to_state="cancelled",
+            note="领导另有安排",
+            now=NOW - dt.timedelta(days=1),
+        ),
+        "user": audit.record(clerk, "role_added", by=boss, note="加入接待组", now=NOW),
+        "system": audit.record(room, "swept", by=None, now=NOW),
+    }
+    return {"rows": rows, "clerk": clerk, "boss": boss}
+
+
+def _listed(client, **params) -> set[int]:
+    response = client.get(reverse(CHANGELIST), params)
+    assert response.status_code == 200  # an unknown parameter would redirect with ?e=1
+    return {entry.pk for entry in response.context["cl"].result_list}
+
+
+def _pks(varied_trail, *names) -> set[int]:
+    return {varied_trail["rows"][name].pk for name in names}
+
+
+def test_the_audit_list_narrows_by_each_filter(client, superuser, varied_trail):
+    client.force_login(superuser)
+    user_type = varied_trail["rows"]["user"].content_type_id
+
+    assert _listed(client) == _pks(varied_trail, *varied_trail["rows"])
+    assert _listed(client, action="confirmed") == _pks(varied_trail, "confirmed")
+    assert _listed(client, content_type__id__exact=user_type) == _pks(varied_trail, "user")
+    assert _listed(client, actor__id__exact=varied_trail["boss"].pk) == _pks(
+        varied_trail, "confirmed", "cancelled", "user"
+    )
+    assert _listed(client, actor__isnull="True") == _pks(varied_trail, "system")
+    assert _listed(client, from_state="confirmed") == _pks(varied_trail, "cancelled")
+    assert _listed(client, to_state="confirmed") == _pks(varied_trail, "confirmed")
+    # Both days included: 11-24 holds "confirmed", 11-26 "cancelled"; 11-27 is left out.
+    assert _listed(client, at_from="2026-11-24", at_to="2026-11-26") == _pks(
+        varied_trail, "confirmed", "cancelled"
+    )
+    assert _listed(client, at_from="2026-11-27") == _pks(varied_trail, "user", "system")
+    assert _listed(client, at_to="2026-10-31") == _pks(varied_trail, "booked")
+    assert _listed(client, at__year=2026, at__month=10) == _pks(varied_trail, "booked")
+
+
+def test_a_day_boundary_of_the_range_is_midnight_in_the_site_time_zone(client, superuser, room):
+    # 23:30 on the 26th in Shanghai is 15:30 UTC the same day; 00:30 on the 27th is still the
+    # 26th in UTC, so a range computed in UTC would put it on the wrong side.
+    late = audit.record(room, "late", by=None, now=at(dt.date(2026, 11, 26), 23, 30))
+    early = audit.record(room, "early", by=None, now=at(dt.date(2026, 11, 27), 0, 30))
+    client.force_login(superuser)
+
+    assert _listed(client, at_to="2026-11-26") == {late.pk}
+    assert _listed(client, at_from="2026-11-27") == {early.pk}
+
+
+def test_a_date_range_that_is_not_a_date_is_refused_not_a_server_error(client, superuser):
+    client.force_login(superuser)
+
+    response = client.get(reverse(CHANGELIST), {"at_from": "yesterday"})
+
+    assert response.status_code == 302
+    assert response.url.endswith("?e=1")
+
+
+def test_the_date_range_form_keeps_the_other_filters(client, superuser, varied_trail):
+    client.force_login(superuser)
+
+    page = client.get(reverse(CHANGELIST), {"action": "confirmed", "at_from": "2026-11-01"})
+
+    html = page.content.decode()
+    assert '<input type="hidden" name="action" value="confirmed">' in html
+    assert 'name="at_from" value="2026-11-01"' in html
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("第301会议室", ("booked", "confirmed", "cancelled", "system")),  # the object, as shown
+        ("赵刚", ("confirmed", "cancelled", "user")),  # the actor's name
+        ("auditor-boss", ("confirmed", "cancelled", "user")),  # the actor's username
+        ("领导另有安排", ("cancelled",)),  # the note
+    ],
+)
+def test_the_audit_list_is_searched_by_object_actor_and_note(
+    client, superuser, varied_trail, query, expected
+):
+    client.force_login(superuser)
+
+    assert _listed(client, q=query) == _pks(varied_trail, *expected)
+
+
+def test_the_audit_list_finds_an_object_by_its_exact_id(client, superuser, varied_trail):
+    client.force_login(superuser)
+    user = varied_trail["rows"]["user"]
+
+    assert _listed(client, q=user.object_id) >= {user.pk}
+    assert all(
+        AuditEntry.objects.get(pk=pk).object_id == user.object_id
+        or user.object_id in AuditEntry.objects.get(pk=pk).object_repr
+        for pk in _listed(client, q=user.object_id)
+    )
+
+
+def test_the_audit_list_makes_the_same_few_queries_for_five_rows_or_fifty(
+    client, superuser, varied_trail, book, django_assert_num_queries
+):
+    client.force_login(superuser)
+    client.get(reverse(CHANGELIST))  # session and content types warmed, as on a second visit
+
+    # session, user, the menu's groups and unread notifications; filters (object types,
+    # actors, action, from, to); date hierarchy x2; the page and its count (the full count is off)
+    with django_assert_num_queries(13):
+        few = client.get(reverse(CHANGELIST))
+    objects = [varied_trail["clerk"], varied_trail["boss"], superuser, book()]
+    for i in range(44):
+        audit.record(objects[i % 4], f"action-{i % 7}", by=objects[i % 3], now=NOW)
+    with django_assert_num_queries(13):
+        many = client.get(reverse(CHANGELIST))
+
+    assert len(few.context["cl"].result_list) == 5
+    assert len(many.context["cl"].result_list) == 50
+    assert len({entry.content_type_id for entry in many.context["cl"].result_list}) >= 3
