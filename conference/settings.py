@@ -325,6 +325,8 @@ CELERY_BEAT_SCHEDULE = {
 LEAD_MAX_CONCURRENT = env_int("LEAD_MAX_CONCURRENT", 3, minimum=1)
 # Seconds the dispatcher may spend improving a day's plan after its first pass.
 DISPATCH_SECONDS = env_float("DISPATCH_SECONDS", 2.0, minimum=0.0)
+# The largest roster file (.xlsx) the supervisor may import, in bytes (staffing/roster.py).
+ROSTER_IMPORT_MAX_BYTES = env_int("ROSTER_IMPORT_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
 
 # --- Demo -----------------------------------------------------------------------------------
 DEMO_PASSWORD = env_str("DEMO_PASSWORD")
