@@ -4,6 +4,7 @@
 #   make run    install, migrate, load the demo data, run the web server + Celery (Ctrl-C stops)
 #   make test   install the dev tools and run the test suite (PYTEST_ARGS="-k name" to narrow it)
 #   make lint   ruff check + ruff format --check
+#   make bench  install the benchmark tools and run every benchmark in bench/ (PostgreSQL + Redis)
 #   make clean  remove var/ (database, broker files, beat schedule); .venv/ is kept
 #   make messages  refresh and compile the Simplified Chinese catalogue in locale/
 
@@ -12,14 +13,16 @@ VENV := .venv
 VENV_PYTHON := $(VENV)/bin/python
 PIP := $(VENV_PYTHON) -m pip --disable-pip-version-check --no-input
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint clean messages $(VENV)
+.PHONY: help run test lint bench clean messages $(VENV)
 
 help:
 	@echo "make run    start the whole system on http://127.0.0.1:$${PORT:-8000}/ (PORT=... to change)"
 	@echo "make test   run the test suite (PYTEST_ARGS=... passes options to pytest)"
 	@echo "make lint   ruff check and ruff format --check"
+	@echo "make bench  run every benchmark (needs PostgreSQL and Redis; BENCH_ARGS=\"--only load\")"
 	@echo "make clean  remove var/ (local database and broker files); .venv/ is kept"
 	@echo "make messages  refresh locale/zh_Hans from the source and compile it (translate new entries)"
 
@@ -41,6 +44,10 @@ $(VENV)/.dev-installed: requirements-dev.txt requirements.txt $(VENV)/.installed
 	$(PIP) install -r requirements-dev.txt
 	touch $@
 
+$(VENV)/.bench-installed: requirements-bench.txt requirements.txt $(VENV)/.installed | $(VENV_PYTHON)
+	$(PIP) install -r requirements-bench.txt
+	touch $@
+
 # `make .venv`: the runtime environment, up to date.
 $(VENV): $(VENV)/.installed
 
@@ -54,6 +61,11 @@ test: $(VENV)/.dev-installed
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+# Not part of `make test`: the benchmarks take their time and need PostgreSQL and Redis. Each
+# prints a result block; bench/run_all.py collects them into var/bench-results.md.
+bench: $(VENV)/.bench-installed
+	$(VENV_PYTHON) bench/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var
