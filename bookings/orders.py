@@ -61,11 +61,21 @@ def propose_package(meeting: Meeting, *, by, now: datetime, only_missing: bool =
     a change raises the level, so the clerk's edits survive.
     """
     existing = set(meeting.orders.values_list("kind", flat=True)) if only_missing else set()
-    created = []
-    for item in PackageItem.objects.filter(level=meeting.level).order_by("kind"):
-        if item.kind in existing:
-            continue
-        created.append(_create(meeting, item.kind, item.quantity, item.details, by=by, now=now))
+    orders = [
+        _new_order(meeting, item.kind, item.quantity, item.details, by=by, now=now)
+        for item in PackageItem.objects.filter(level=meeting.level).order_by("kind")
+        if item.kind not in existing
+    ]
+    if not orders:
+        return []
+    # Two statements for the whole package, not two per order: this runs in every booking.
+    created = ServiceOrder.objects.bulk_create(orders)
+    audit.record_all(
+        [
+            audit.entry(order, "order_requested", by=by, to_state=order.status, now=now)
+            for order in created
+        ]
+    )
     return created
 
 
@@ -278,10 +288,18 @@ def open_orders_of(department: str):
 
 
 def _create(meeting, kind, quantity, details, *, by, now, note="") -> ServiceOrder:
+    order = _new_order(meeting, kind, quantity, details, by=by, now=now, note=note)
+    order.save(force_insert=True)
+    audit.record(order, "order_requested", by=by, to_state=order.status, now=now)
+    return order
+
+
+def _new_order(meeting, kind, quantity, details, *, by, now, note="") -> ServiceOrder:
+    """The order `_create` saves, unsaved (propose_package saves a package in one statement)."""
     details = clean_details(kind, default_details(kind, meeting, details))
     if kind == OrderKind.NAME_PLATES:
         quantity = len(details["plates"])
-    order = ServiceOrder.objects.create(
+    return ServiceOrder(
         meeting=meeting,
         kind=kind,
         department=KIND_DEPARTMENT[OrderKind(kind)],
@@ -294,8 +312,6 @@ def _create(meeting, kind, quantity, details, *, by, now, note="") -> ServiceOrd
         updated_at=now,
         updated_by=_user(by),
     )
-    audit.record(order, "order_requested", by=by, to_state=order.status, now=now)
-    return order
 
 
 def _reopen(order, quantity, details, *, by, now, note="") -> ServiceOrder:

@@ -67,23 +67,29 @@ def ensure_checks(meeting: Meeting, *, now: datetime, by=None) -> list[Check]:
     if meeting.status == MeetingStatus.CANCELLED:
         return []
     existing = {c.level: c for c in meeting.checks.all()}
-    checks = []
-    for level in CheckLevel:
-        check = existing.get(level.value)
-        if check is None:
-            check = Check.objects.create(
-                meeting=meeting, level=level, due_at=due_at_for(level, meeting.start)
-            )
-            audit.record(
-                check,
-                "check_created",
-                by=by,
-                to_state=check.status,
-                now=now,
-                changes={"due_at": (None, check.due_at)},
-            )
-        checks.append(check)
-    return checks
+    missing = [
+        Check(meeting=meeting, level=level, due_at=due_at_for(level, meeting.start))
+        for level in CheckLevel
+        if level.value not in existing
+    ]
+    if missing:
+        # One statement for the checks and one for their audit rows: every booking runs this.
+        for check in Check.objects.bulk_create(missing):
+            existing[check.level] = check
+        audit.record_all(
+            [
+                audit.entry(
+                    check,
+                    "check_created",
+                    by=by,
+                    to_state=check.status,
+                    now=now,
+                    changes={"due_at": (None, check.due_at)},
+                )
+                for check in missing
+            ]
+        )
+    return [existing[level.value] for level in CheckLevel]
 
 
 def move_checks(
