@@ -7,3 +7,7 @@ class DispatchError(DomainError):
 
 class DispatchConflict(ConflictError):
     """A duty refused because someone changed it first (HTTP 409)."""
+
+
+class RosterError(DomainError):
+    """The roster file was refused as a whole (size, type, unreadable)."""

@@ -16,21 +16,15 @@ from django.utils.translation import gettext as _
 
 from bookings.models import Building
 from core import audit
-from core.errors import DomainError
 from core.roles import Role, has_role
+from staffing import roster_file
+from staffing.errors import RosterError
 from staffing.models import Absence, Position, Shift, ShiftKind, Skill, Staff, Team
 
 # The no-criminal-record certificate (无犯罪记录证明) is taken as valid for three years.
 CERTIFICATE_VALID_DAYS = 1095
 # Authorisations and certificates running out within this many days are listed.
 EXPIRY_WARNING_DAYS = 30
-MAX_IMPORT_BYTES = 2 * 1024 * 1024
-# A roster of a few hundred people at most; a bigger sheet is a wrong file.
-MAX_IMPORT_ROWS = 2000
-
-
-class RosterError(DomainError):
-    """The roster file was refused as a whole (size, type, unreadable)."""
 
 
 # --- Access -----------------------------------------------------------------------------------
@@ -416,40 +410,18 @@ def _parse_row(values: list, lookups: _Lookups) -> tuple[dict, list[str]]:
     return fields, problems
 
 
-def read_workbook(upload):
-    """Open an uploaded file as a worksheet, or raise RosterError saying why not."""
-    from openpyxl import load_workbook
-
-    name = getattr(upload, "name", "") or ""
-    if not name.lower().endswith(".xlsx"):
-        raise RosterError(_("Only .xlsx files (Excel 2007 or later) can be imported."))
-    if upload.size > MAX_IMPORT_BYTES:
-        raise RosterError(
-            _("The file is larger than %(limit)d MB.") % {"limit": MAX_IMPORT_BYTES // 2**20}
-        )
-    try:
-        book = load_workbook(io.BytesIO(upload.read()), read_only=True, data_only=True)
-        return book.worksheets[0]
-    except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
-        raise RosterError(_("The file could not be read as an .xlsx workbook.")) from error
-
-
 def import_roster(upload, *, by, now: dt.datetime | None = None) -> ImportReport:
     """Read the roster file; create people with new employee numbers and update the others.
 
     Nothing is written unless every row is valid: the report then lists each bad row's line
-    number and reasons. Raises RosterError when the file itself is refused.
+    number and reasons. Raises RosterError when the file itself is refused (staffing.roster_file
+    says what is checked: type, size, content, unpacked size, rows).
     """
-    sheet = read_workbook(upload)
     lookups = _Lookups()
     report = ImportReport()
     rows: list[tuple[int, dict]] = []
     seen: dict[str, int] = {}
-    for line, values in enumerate(sheet.iter_rows(min_row=2, values_only=True), start=2):
-        if line > MAX_IMPORT_ROWS + 1:
-            raise RosterError(
-                _("The file has more than %(limit)d rows.") % {"limit": MAX_IMPORT_ROWS}
-            )
+    for line, values in roster_file.read_rows(upload):
         if all(_text(value) == "" for value in values):
             continue
         fields, problems = _parse_row(list(values), lookups)
