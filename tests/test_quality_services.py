@@ -3,6 +3,8 @@ recording, corrective actions notified, closed once, reminded once when overdue,
 
 import datetime as dt
 import io
+import struct
+import zlib
 
 import pytest
 from django.conf import settings as django_settings
@@ -239,6 +241,52 @@ def test_a_gif_is_refused_even_though_it_is_an_image(supervisor, office, checkli
             now=NOW,
         )
     assert "finding-0-photo" in refused.value.fields
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG that declares its size and holds almost nothing: a decompression bomb's shape."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        checksum = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + checksum
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize(
+    "photo",
+    [
+        pytest.param(
+            lambda: upload("窗台积灰，见附件。\n".encode() * 20, "x.jpg", "image/jpeg"),
+            id="plain text named .jpg",
+        ),
+        pytest.param(
+            lambda: upload(b"<html><script>alert(1)</script></html>", "x.png"),
+            id="html named .png",
+        ),
+        # 81 megapixels: under Pillow's own bomb limit, over the 60 the check allows.
+        pytest.param(lambda: upload(_png_header_only(9000, 9000)), id="81-megapixel png"),
+    ],
+)
+def test_a_photo_is_judged_by_its_content_not_its_name(supervisor, office, checklist, media, photo):
+    with pytest.raises(QualityError) as refused:
+        services.record_inspection(
+            by=supervisor,
+            template=checklist,
+            room=office,
+            scores=all_scored(checklist),
+            findings=[{"text": "窗台积灰", "photo": photo()}],
+            now=NOW,
+        )
+    assert "JPEG、PNG或WebP" in refused.value.fields["finding-0-photo"]
+    _nothing_saved()
+    assert not media.exists() or not any(media.rglob("*.*"))
 
 
 def test_a_meeting_room_is_inspected_with_its_meeting_not_as_an_office(supervisor, room, checklist):
