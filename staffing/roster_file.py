@@ -37,6 +37,11 @@ def max_bytes() -> int:
     return settings.ROSTER_IMPORT_MAX_BYTES
 
 
+def megabytes(size: int) -> str:
+    """`2` for 2 MB, `1.5` for 1.5 MB: how the limits are told to the user."""
+    return f"{size / 2**20:g}"
+
+
 def read_rows(upload) -> list[tuple[int, tuple]]:
     """The sheet's rows below the header as (line number, first 14 cell values).
 
@@ -47,16 +52,12 @@ def read_rows(upload) -> list[tuple[int, tuple]]:
         raise RosterError(_("Only .xlsx files (Excel 2007 or later) can be imported."))
     if upload.size > max_bytes():
         raise RosterError(
-            _("The file is larger than %(limit)s MB.") % {"limit": _megabytes(max_bytes())}
+            _("The file is larger than %(limit)s MB.") % {"limit": megabytes(max_bytes())}
         )
     upload.seek(0)
     data = upload.read()
     _check_package(data)
     return _rows(data)
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 2**20:g}"
 
 
 def _check_package(data: bytes) -> None:
@@ -75,7 +76,7 @@ def _check_package(data: bytes) -> None:
         if sum(member.file_size for member in members) > MAX_UNPACKED_BYTES:
             raise RosterError(
                 _("The workbook unpacks to more than %(limit)s MB; it is not a roster.")
-                % {"limit": _megabytes(MAX_UNPACKED_BYTES)}
+                % {"limit": megabytes(MAX_UNPACKED_BYTES)}
             )
         try:
             content_types = package.read("[Content_Types].xml")

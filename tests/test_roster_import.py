@@ -387,3 +387,13 @@ def test_the_upload_limits_of_django_itself_are_kept_small():
     assert 0 < settings.DATA_UPLOAD_MAX_MEMORY_SIZE <= 10 * 2**20
     assert 0 < settings.FILE_UPLOAD_MAX_MEMORY_SIZE <= 10 * 2**20
     assert settings.DATA_UPLOAD_MAX_NUMBER_FILES <= 100
+
+
+def test_the_import_page_states_the_limits_in_force(client, supervisor, settings):
+    settings.ROSTER_IMPORT_MAX_BYTES = 3 * 2**19  # 1.5 MB
+    client.force_login(supervisor)
+
+    page = client.get(reverse("roster-import")).content.decode()
+
+    assert "1.5 MB" in page
+    assert "2000" in page

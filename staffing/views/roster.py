@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from staffing import roster
+from staffing import roster, roster_file
 from staffing.forms import RosterFilterForm, RosterImportForm
 from staffing.models import Staff
 
@@ -119,8 +119,15 @@ def roster_import(request):
     else:
         form = RosterImportForm()
     status = 400 if request.method == "POST" else 200
+    limits = {
+        "max_mb": roster_file.megabytes(roster_file.max_bytes()),
+        "max_rows": roster_file.MAX_ROWS,
+    }
     return render(
-        request, "staffing/roster_import.html", {"form": form, "report": report}, status=status
+        request,
+        "staffing/roster_import.html",
+        {"form": form, "report": report, **limits},
+        status=status,
     )
 
 
