@@ -37,6 +37,12 @@ def register_duty_check(check: DutyCheck) -> None:
     _serves_meeting = check
 
 
+def holds_valid_authorisation(user) -> bool:
+    """Whether the user's own authorisation is valid now (staffing's hook): what a permission
+    holder needs besides the permission. A user not linked to staff counts as authorised."""
+    return _is_authorised(user)
+
+
 def can_see_details(user, meeting: Meeting) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False

@@ -13,6 +13,9 @@ requester (view "user:<id>") or a member of the role it was made for (view "role
 from bookings import visibility
 from core.roles import Role, has_role, roles_of
 from reports.models import Document, Kind
+from reports.viewers import RoleViewer
+
+CLEARANCE_PERMISSION = "bookings.view_secret_meeting"
 
 GENERATORS = {
     Kind.DAILY_NOTICE: (Role.CLERK, Role.SUPERVISOR, Role.LOBBY_MANAGER, Role.HOTLINE),
@@ -59,10 +62,19 @@ SERVING_ROLES = (Role.ATTENDANT, Role.GROUP_LEADER, Role.ENV_SUPERVISOR, Role.AU
 
 
 def views_of(user) -> list[str]:
-    """The `view` values of the documents this user may download."""
+    """The `view` values of the documents this user may download.
+
+    A document made for a role shows what that role's permissions open, secret meetings'
+    details included (the clerks' notice). A member whose own authorisation has lapsed does not
+    see those details on any page, so they get none of that role's documents either; the ones
+    they request themselves are generated with their own view.
+    """
     if not _logged_in(user):
         return []
-    return [f"user:{user.pk}", *(f"role:{role}" for role in sorted(roles_of(user)))]
+    roles = sorted(roles_of(user))
+    if not visibility.holds_valid_authorisation(user):
+        roles = [role for role in roles if not RoleViewer(role).has_perm(CLEARANCE_PERMISSION)]
+    return [f"user:{user.pk}", *(f"role:{role}" for role in roles)]
 
 
 def can_download(user, document: Document) -> bool:
