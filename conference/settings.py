@@ -327,6 +327,13 @@ LEAD_MAX_CONCURRENT = env_int("LEAD_MAX_CONCURRENT", 3, minimum=1)
 DISPATCH_SECONDS = env_float("DISPATCH_SECONDS", 2.0, minimum=0.0)
 # The largest roster file (.xlsx) the supervisor may import, in bytes (staffing/roster.py).
 ROSTER_IMPORT_MAX_BYTES = env_int("ROSTER_IMPORT_MAX_BYTES", 2 * 1024 * 1024, minimum=1024)
+# A request declaring a body far beyond any upload we accept is refused before anything is
+# stored (core/uploads.py); the forms' own limits then give the precise message.
+FILE_UPLOAD_HANDLERS = [
+    "core.uploads.RequestCeilingHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Demo -----------------------------------------------------------------------------------
 DEMO_PASSWORD = env_str("DEMO_PASSWORD")

@@ -72,9 +72,5 @@ def test_the_ceiling_is_far_above_every_upload_the_application_accepts():
     assert uploads.MAX_REQUEST_BYTES >= 4 * django_settings.ROSTER_IMPORT_MAX_BYTES
 
 
-@pytest.mark.xfail(
-    reason="FILE_UPLOAD_HANDLERS is to be added to conference/settings.py by its owner",
-    strict=True,
-)
 def test_the_ceiling_runs_before_the_handlers_that_store_files():
     assert [CEILING, *DJANGO_HANDLERS] == django_settings.FILE_UPLOAD_HANDLERS
