@@ -37,9 +37,11 @@ from feeds import services as feeds
 from feeds.models import FeedKind, FeedLink
 from inspections import incidents, requests
 from inspections.models import IncidentCategory, Severity
+from inspections.sweepers import escalate_late_checks, notify_due_checks
 from offices import services as offices
 from quality import services as quality
 from quality.models import AppliesTo, CorrectiveAction, InspectionTemplate, TemplateItem
+from quality.sweepers import notify_overdue_actions
 from reports import services as reports
 from reports.models import Kind
 from reports.viewers import RoleViewer
@@ -92,7 +94,9 @@ def _png() -> SimpleUploadedFile:
 
 
 def _user(username: str, *roles: Role):
-    user = get_user_model().objects.create_user(username=username, password="pw-for-tests-only")
+    user = get_user_model().objects.create_user(
+        username=username, password="pw-for-tests-only", email=f"{username}@example.cn"
+    )
     for role in roles:
         add_role(user, role)
     return user
@@ -329,6 +333,13 @@ def build_world() -> World:
     }
     for document in docs.values():
         reports.generate(document.pk, now=NOW)
+
+    # The sweepers as the clock runs on: the secret meeting's checks come due (12:30 is its
+    # last one) and go late, and the finding's action goes overdue; each tells people by
+    # notification and e-mail.
+    notify_due_checks(now=NOW + dt.timedelta(hours=3, minutes=30))
+    escalate_late_checks(now=NOW + dt.timedelta(hours=3, minutes=59))
+    notify_overdue_actions(now=NOW + dt.timedelta(days=3))
 
     w.ids.update(
         building=building.pk,

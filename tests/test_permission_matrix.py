@@ -30,7 +30,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from core.models import AuditEntry
+from core.models import AuditEntry, Notification, OutboxEmail
 from core.roles import Role
 from tests import permission_world as pw
 from tests.conftest import NOW
@@ -518,7 +518,13 @@ def _docx_text(data: bytes) -> str:
 
 
 def text_of(response) -> str:
-    """The response as text a person (or program) reading it would get."""
+    """The response as text a person (or program) reading it would get, headers included (a
+    download's file name)."""
+    headers = "\n".join(f"{name}: {value}" for name, value in response.items())
+    return headers + "\n" + _body_text(response)
+
+
+def _body_text(response) -> str:
     data = _body(response)
     kind = response.get("Content-Type", "")
     if "wordprocessingml" in kind:
@@ -705,3 +711,20 @@ def test_pages_that_ignore_the_method_answer_a_post_as_the_get(world):
         run = run_matrix(world, [c for c in CASES if c.slow])
     assert run.requests > 0
     assert_as_designed(run)
+
+
+def test_notifications_and_e_mails_tell_the_uncleared_nothing_secret(world):
+    """What leaves the pages: every notification and queued e-mail of the world (bookings told
+    to the bureau, duties, incidents, checks coming due and going late, overdue actions)."""
+    assert Notification.objects.exists() and OutboxEmail.objects.exists()
+    leaks = []
+    for persona, user in world.users.items():
+        said = [f"{n.title} {n.body} {n.url}" for n in Notification.objects.filter(recipient=user)]
+        said += [f"{m.subject} {m.body}" for m in OutboxEmail.objects.filter(to=user.email)]
+        leaks += [
+            f"{persona}: {marker!r} in {text[:80]!r}"
+            for text in said
+            for marker in _markers_forbidden_to(persona)
+            if marker in text
+        ]
+    assert not leaks, "\n".join(leaks)
