@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common import machine
-from stack import BIN, PG_SERVER, ROOT, Layout, Stack, log, port_is_free
+from stack import BIN, PG_CLIENT, PG_SERVER, ROOT, Layout, Stack, log, port_is_free
 
 FLOOR = "floor: /login/ (Django, no database)"
 
@@ -114,7 +114,10 @@ def run_locust(stack: Stack, args: argparse.Namespace) -> list[dict]:
         "--host", stack.layout.origin, "--csv", prefix, "--only-summary", "--stop-timeout", "10",
         "--exit-code-on-error", "0",
     ]  # fmt: skip
+    before = os.getloadavg()[0]
     stack.run("locust", command, env, timeout=_seconds(args.run_time) + 300)
+    # The machine is shared: how busy it was says how far the absolute times can be trusted.
+    stack.load_average = (before, os.getloadavg()[0])
     stack.check_alive()  # a web node or a worker that died under load is a failure too
     with (stack.dir / "locust_stats.csv").open() as handle:
         stats = list(csv.DictReader(handle))
@@ -149,11 +152,13 @@ def backup_and_restore(stack: Stack) -> dict[str, str]:
 def drop_restored(stack: Stack) -> None:
     import subprocess
 
-    subprocess.run(
-        ["dropdb", "--if-exists", "--force", "-h", "127.0.0.1", "-U", "postgres",
-         f"{stack.layout.database}_restored"],
-        capture_output=True, timeout=60,
-    )  # fmt: skip
+    name = f"{stack.layout.database}_restored"
+    try:
+        subprocess.run(
+            ["dropdb", *PG_CLIENT, "--if-exists", "--force", name], capture_output=True, timeout=120
+        )
+    except subprocess.TimeoutExpired:
+        log(f"DROP DATABASE {name} still waits on the server")
 
 
 def report(stack, args, stats, invariants, restored_invariants, seconds) -> bool:
@@ -172,7 +177,9 @@ def report(stack, args, stats, invariants, restored_invariants, seconds) -> bool
         "Command: `.venv/bin/python bench/load/run.py` "
         f"(`--users {args.users} --spawn-rate {args.spawn_rate:g} --run-time {args.run_time}`),"
         f" {seconds / 60:.1f} min in all.",
-        f"Machine: {machine()}.",
+        f"Machine: {machine()}. Load average (1 min) before and after the locust run: "
+        f"{stack.load_average[0]:.1f} and {stack.load_average[1]:.1f} on {os.cpu_count()} CPUs "
+        "(locust itself and every process of the layout share them).",
         f"Layout (docs/deploy.md, as separate processes on this machine): nginx {_nginx()} "
         f"terminating TLS → 2 gunicorn web nodes × {stack.layout.workers_per_node} sync workers; "
         f"1 Celery worker (concurrency 2) + 1 beat; PostgreSQL database `{stack.layout.database}`; "
@@ -184,7 +191,7 @@ def report(stack, args, stats, invariants, restored_invariants, seconds) -> bool
     ]
     for name, row in sorted(rows.items(), key=lambda item: item[0].startswith("floor")):
         middle = float(row["Median Response Time"])
-        ratio = f"{middle / floor_median:.1f}x" if floor_median and name != FLOOR else ""
+        ratio = f"{middle / floor_median:.1f}x" if floor_median and "floor" not in name else ""
         lines.append(
             f"| {name} | {row['Request Count']} | {float(row['Requests/s']):.2f} | "
             f"{middle:.0f} ms | {float(row['95%']):.0f} ms | {ratio} | {row['Failure Count']} |"

@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 BIN = Path(sys.executable).parent  # the venv's bin/ (not resolved: python is a symlink)
 GUIDE = ROOT / "docs" / "deploy.md"
 PG_SERVER = "postgres://postgres@127.0.0.1:5432/"
+PG_CLIENT = ("-h", "127.0.0.1", "-U", "postgres")  # the client tools' way of saying PG_SERVER
 
 
 @dataclass
@@ -41,9 +42,9 @@ class Layout:
     database: str = "conference_load"
     broker_db: int = 11
     cache_db: int = 12
-    web_ports: tuple[int, ...] = (18101, 18102)
-    https_port: int = 18443
-    http_port: int = 18080
+    web_ports: tuple[int, ...] = (28101, 28102)
+    https_port: int = 28443
+    http_port: int = 28080
     workers_per_node: int = 3
     password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(50))
@@ -148,7 +149,7 @@ class Stack:
         backup.mkdir(exist_ok=True)
         self.run(
             "pg_dump",
-            ["pg_dump", "-h", "127.0.0.1", "-U", "postgres", "-Fc", "-f", backup / "desk.dump",
+            ["pg_dump", *PG_CLIENT, "-Fc", "-f", backup / "desk.dump",
              self.layout.database],
             {},
         )  # fmt: skip
@@ -160,10 +161,10 @@ class Stack:
         backup = self.dir / "backup"
         media = self.dir / "media-restored"
         media.mkdir(exist_ok=True)
-        self.run("createdb-restore", ["createdb", "-h", "127.0.0.1", "-U", "postgres", name], {})
+        self.run("createdb-restore", ["createdb", *PG_CLIENT, name], {})
         self.run(
             "pg_restore",
-            ["pg_restore", "-h", "127.0.0.1", "-U", "postgres", "--no-owner", "-d", name,
+            ["pg_restore", *PG_CLIENT, "--no-owner", "-d", name,
              backup / "desk.dump"],
             {},
         )  # fmt: skip
@@ -195,8 +196,8 @@ class Stack:
 
     def create_database(self) -> None:
         name = self.layout.database
-        self.run("dropdb", ["psql", PG_SERVER + "postgres", "-qc", _drop(name)], {})
-        self.run("createdb", ["psql", PG_SERVER + "postgres", "-qc", f"CREATE DATABASE {name}"], {})
+        self.run("dropdb", ["dropdb", *PG_CLIENT, "--if-exists", "--force", name], {})
+        self.run("createdb", ["createdb", *PG_CLIENT, name], {})
         self.created_database = True
 
     def flush_redis(self) -> None:
@@ -365,7 +366,7 @@ class Stack:
         if self.created_database:
             try:
                 subprocess.run(
-                    ["psql", PG_SERVER + "postgres", "-qc", _drop(self.layout.database)],
+                    ["dropdb", *PG_CLIENT, "--if-exists", "--force", self.layout.database],
                     capture_output=True,
                     timeout=120,
                 )
@@ -379,10 +380,6 @@ class Stack:
 
 def _with_path(env: dict[str, str]) -> dict[str, str]:
     return {"PATH": os.environ.get("PATH", os.defpath), **env}
-
-
-def _drop(name: str) -> str:
-    return f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
 
 
 def site_from_guide() -> str:
