@@ -303,6 +303,9 @@ class Figures:
                 continue
             used.add(start)
             room = fitting[self.rng.randrange(len(fitting))].room
+            if (room.pk, start.date()) in used:
+                continue  # an earlier body may take it (setup and teardown)
+            used.add((room.pk, start.date()))
             bodies.append(
                 {
                     "room": room.pk,
@@ -501,7 +504,8 @@ class Figures:
             q["sql"]
             for q in captured.captured_queries
             if q["sql"].startswith('SELECT "inspections_check"."id" AS "pk" FROM')
-            and "ORDER BY" in q["sql"]
+            and "LIMIT" in q["sql"]
+            and "FOR UPDATE" not in q["sql"]
         ]
         explain = []
         with connection.cursor() as cursor:

@@ -87,6 +87,13 @@ class Check(models.Model):
                 name="check_to_escalate_idx",
                 condition=models.Q(status="notified", escalated_at__isnull=True),
             ),
+            # The hotline board: escalated checks still open (re-arming clears escalated_at,
+            # so they are all notified); without it the board scans every check.
+            models.Index(
+                fields=["due_at"],
+                name="check_escalated_open_idx",
+                condition=models.Q(status="notified", escalated_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

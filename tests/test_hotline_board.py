@@ -23,7 +23,7 @@ from tests.conftest import NOW
 from tests.staffing_factories import make_staff
 
 MIN = dt.timedelta(minutes=1)
-BOARD_QUERIES = 19
+BOARD_QUERIES = 20
 
 
 @pytest.fixture(autouse=True)
@@ -375,6 +375,7 @@ def test_the_boards_query_count_does_not_grow_with_its_rows(
     assert response.context["counts"]["preparation"] == 7
     assert response.context["counts"]["open_items"] == 14
     assert len(many) == len(few)
-    # Session, user, roles and permissions, the five sections, the preparation's needs,
-    # orders, duties and checks, the call list's leads and lobby managers, the staff select.
+    # Session, user, roles and permissions, the open checks' ids, the five sections, the
+    # preparation's needs, orders, duties and checks, the call list's leads and lobby managers,
+    # the staff select.
     assert len(few) == BOARD_QUERIES, [q["sql"] for q in few.captured_queries]

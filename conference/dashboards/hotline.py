@@ -111,13 +111,21 @@ def hotline_board(now: datetime, viewer) -> dict:
     """The board's sections as lists of Items, plus `counts` and the time it was read."""
     late_limit = now - timedelta(minutes=settings.CHECK_ESCALATE_MINUTES)
 
+    soon_or_late = Q(due_at__gte=now, due_at__lte=now + DUE_SOON) | Q(due_at__lte=late_limit)
+    # Open checks due soon or late, or escalated. Each arm matches one partial index of Check,
+    # so this reads a few index entries however many checks are stored (one OR over both
+    # statuses scanned them all). Re-arming a check clears escalated_at, so an escalated open
+    # check is a notified one. The ids come first, without the join: the planner cannot
+    # know that pending checks lie in the future and, joined, chose to scan every meeting.
+    ids = list(
+        Check.objects.filter(
+            Q(status=CheckStatus.PENDING) & soon_or_late
+            | Q(status=CheckStatus.NOTIFIED, escalated_at__isnull=True) & soon_or_late
+            | Q(status=CheckStatus.NOTIFIED, escalated_at__isnull=False)
+        ).values_list("pk", flat=True)
+    )
     checks = list(
-        Check.objects.filter(status__in=OPEN_CHECK, meeting__status__in=_live_statuses())
-        .filter(
-            Q(due_at__gte=now, due_at__lte=now + DUE_SOON)
-            | Q(due_at__lte=late_limit)
-            | Q(escalated_at__isnull=False)
-        )
+        Check.objects.filter(pk__in=ids, meeting__status__in=_live_statuses())
         .select_related("meeting__room__building", "responsible")
         .order_by("due_at", "level", "pk")
     )
