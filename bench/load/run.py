@@ -10,7 +10,8 @@ Not part of `make test`. It brings up the guide's layout as separate processes o
 12 (cache), migrate, the demo data (loaded with DEBUG on, the only step that is), collectstatic,
 `check --deploy`, two gunicorn web nodes, nginx in front terminating TLS, one Celery worker and
 one beat, all with production settings. Then locust, headless and bounded
-(bench/load/locustfile.py), then the guide's upgrade routine (stop Celery, back up, migrate,
+(bench/load/locustfile.py), a lockout probe from two loopback addresses
+(bench/load/lockout_probe.py), then the guide's upgrade routine (stop Celery, back up, migrate,
 restart) and its restore (the backup into a second database, checked), and `check_invariants`
 on both databases. Everything is torn down at the end, on failure too.
 
@@ -33,6 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import lockout_probe
 from common import machine
 from stack import BIN, PG_CLIENT, PG_SERVER, ROOT, Layout, Stack, log, port_is_free
 
@@ -68,6 +70,7 @@ def main() -> int:
     try:
         bring_up(stack)
         stats = run_locust(stack, args)
+        stack.lockout = lockout_probe.probe(layout.https_port, str(stack.cert), layout.password)
         upgrade(stack)
         restored = backup_and_restore(stack)
         invariants = stack.try_manage("check_invariants", "check_invariants")
@@ -210,13 +213,16 @@ def report(stack, args, stats, invariants, restored_invariants, seconds) -> bool
         f"{'clean' if clean else 'NOT CLEAN'}; on the database restored from the backup: "
         f"{'clean' if restored_clean else 'NOT CLEAN'}.",
     ]
+    lockout_ok, lockout_line = stack.lockout
+    lines.append(lockout_line)
     for failure in getattr(stack, "failures", [])[:10]:
         lines.append(
             f"- failure: {failure.get('Method')} {failure.get('Name')}: "
             f"{failure.get('Error')} ({failure.get('Occurrences')}x)"
         )
-    ok = failed == 0 and clean and restored_clean
-    lines += ["", f"Goal (zero errors, `check_invariants` clean): {'met' if ok else 'NOT met'}."]
+    ok = failed == 0 and clean and restored_clean and lockout_ok
+    lines += ["", f"Goal (zero errors, `check_invariants` clean, the lockout per client behind the proxy): "
+        f"{'met' if ok else 'NOT met'}."]
     for found_clean, output in ((clean, invariants), (restored_clean, restored_invariants)):
         if not found_clean:
             lines += ["", "```", output.strip()[-3000:], "```"]
