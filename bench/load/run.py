@@ -221,8 +221,8 @@ def report(stack, args, stats, invariants, restored_invariants, seconds) -> bool
             f"{failure.get('Error')} ({failure.get('Occurrences')}x)"
         )
     ok = failed == 0 and clean and restored_clean and lockout_ok
-    lines += ["", f"Goal (zero errors, `check_invariants` clean, the lockout per client behind the proxy): "
-        f"{'met' if ok else 'NOT met'}."]
+    goal = "zero errors, `check_invariants` clean, the lockout per client behind the proxy"
+    lines += ["", f"Goal ({goal}): {'met' if ok else 'NOT met'}."]
     for found_clean, output in ((clean, invariants), (restored_clean, restored_invariants)):
         if not found_clean:
             lines += ["", "```", output.strip()[-3000:], "```"]
