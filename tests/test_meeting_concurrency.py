@@ -11,7 +11,7 @@ import threading
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 
 from bookings import services
 from bookings.errors import BookingConflict
@@ -174,3 +174,45 @@ def test_a_race_the_python_check_never_sees_is_still_a_booking_conflict(book, mo
 
     assert refused.value.code == "conflict"
     assert Meeting.objects.count() == 1
+
+
+class _PostgresDeadlock(Exception):
+    """What psycopg raises under Django's OperationalError when PostgreSQL breaks a deadlock."""
+
+    sqlstate = "40P01"
+
+
+def test_a_save_aborted_as_a_deadlock_is_saved_again(book, monkeypatch):
+    # Two overlapping windows saved at one moment wait for each other's exclusion check and
+    # PostgreSQL aborts one (seen with 32 processes, bench/concurrency_bench.py). Saving again
+    # waits for the other booking, so the clerk gets a booking or a clean conflict, not a 500.
+    real_save = Meeting.save
+    aborted = []
+
+    def deadlock_once(self, *args, **kwargs):
+        if not aborted:
+            aborted.append(self.title)
+            raise OperationalError("deadlock detected") from _PostgresDeadlock()
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Meeting, "save", deadlock_once)
+
+    meeting = book(title="重试的会议", start=at(DAY, 10), end=at(DAY, 12))
+
+    assert aborted == ["重试的会议"]
+    assert list(Meeting.objects.values_list("pk", flat=True)) == [meeting.pk]
+
+
+def test_another_database_error_on_save_is_not_retried(book, monkeypatch):
+    calls = []
+
+    def fail(self, *args, **kwargs):
+        calls.append(self.title)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(Meeting, "save", fail)
+
+    with pytest.raises(OperationalError, match="server closed"):
+        book(start=at(DAY, 10), end=at(DAY, 12))
+
+    assert len(calls) == 1
