@@ -71,7 +71,8 @@ def _claim(pk: int, now: datetime) -> bool:
     )
     if won != 1:
         return False
-    check = Check.objects.select_related("meeting__room").get(pk=pk)
+    # The building too: the notification names the room as "building number name".
+    check = Check.objects.select_related("meeting__room__building").get(pk=pk)
     responsible, note = resolve_responsible(check)
     check.responsible, check.responsible_note = responsible, note[:200]
     check.save(update_fields=["responsible", "responsible_note"])
@@ -164,7 +165,7 @@ def _escalate(pk: int, now: datetime, limit: datetime) -> bool:
     ).update(escalated_at=now)
     if won != 1:
         return False
-    check = Check.objects.select_related("meeting__room", "responsible").get(pk=pk)
+    check = Check.objects.select_related("meeting__room__building", "responsible").get(pk=pk)
     meeting = check.meeting
     managers = Staff.objects.filter(
         active=True,
