@@ -267,7 +267,8 @@ def main() -> int:
         f"`.venv/bin/python bench/concurrency_bench.py --seconds {args.seconds:g}"
         f" --processes {args.processes} --rooms {args.rooms} --days {args.days}`"
     )
-    print(f"\nMachine: {machine()}\n")
+    averages = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"\nMachine: {machine()}; load average at the end {averages} (shared machine)\n")
     print(
         f"{args.processes} OS processes, each with its own connection, for {args.seconds:g} s on "
         f"{args.rooms} rooms x {args.days} days (08:00-19:00, 30-120 min, setup 15 and "

@@ -522,7 +522,8 @@ def main() -> int:
     measured[("refuse", "HTTP")] = refused_http
 
     print("### Side by side with Indico (peer data set)\n\n`.venv/bin/python bench/peer_bench.py`")
-    print(f"\nMachine: {machine()}\n")
+    averages = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"\nMachine: {machine()}; load average at the end {averages} (shared machine)\n")
     print(
         f"Loaded {len(rooms)} rooms and {loaded:,} bookings (COPY, exclusion constraint on) in "
         f"{load_seconds:.1f} s. {len(slots) - WARMUP_SLOTS} timed search slots after "
