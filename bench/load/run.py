@@ -101,6 +101,7 @@ def bring_up(stack: Stack) -> None:
     stack.start_celery()
     stack.start_proxy()
     stack.wait_until_up()
+    stack.check_backends()
 
 
 def run_locust(stack: Stack, args: argparse.Namespace) -> list[dict]:
@@ -145,6 +146,7 @@ def upgrade(stack: Stack) -> None:
     stack.reload_web_nodes()
     stack.start_celery()
     stack.wait_until_up()
+    stack.check_backends()
 
 
 def backup_and_restore(stack: Stack) -> dict[str, str]:

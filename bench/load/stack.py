@@ -337,6 +337,21 @@ class Stack:
                 time.sleep(0.5)
         log("web nodes and proxy answer")
 
+    def check_backends(self, timeout: float = 90) -> None:
+        """The guide's other health checks: the database from Django, the workers from Celery."""
+        self.manage("check-database", "check", "--database", "default")
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.run("celery-ping", [BIN / "celery", "-A", "conference", "inspect", "ping",
+                                         "--timeout", "5"], self.production_env())  # fmt: skip
+                return
+            except RuntimeError:
+                if time.monotonic() > deadline:
+                    raise
+                self._check_alive()
+                time.sleep(2)
+
     def _check_alive(self) -> None:
         for name, process in self.processes.items():
             if process.poll() is not None:
@@ -408,6 +423,8 @@ def ensure_nginx() -> str:
 
 def port_is_free(port: int) -> bool:
     with socket.socket() as probe:
+        # As the servers bind: connections of an earlier run left in TIME-WAIT do not count.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
