@@ -18,9 +18,11 @@ with production settings (DEBUG off), then:
    through POST /api/meetings/, and refuses 100 conflicting ones each way (BookingConflict / 409
    with the conflict error); every outcome is checked.
 
-Floors measured in the same run: the database round trip (SELECT 1) for the service calls, an
-authenticated small-JSON API page (GET /api/buildings/) for the HTTP requests. Exits 1 on any
-wrong answer or outcome.
+Floors, each timed right after the measurement it is a floor for, so both see the same load on
+this shared machine: the search as one hand-written SQL statement (its answer checked too) for
+the search service; the smallest committed write (one row, one transaction) for the booking
+service; an authenticated small-JSON API page (GET /api/buildings/) for the HTTP requests.
+Exits 1 on any wrong answer or outcome.
 """
 
 import argparse
@@ -133,6 +135,7 @@ def load(folder: Path):
             )
     later = copy_bookings(folder, rooms, unit, clerk)
     with _cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {FLOOR_TABLE} (id serial PRIMARY KEY, at timestamptz)")
         cursor.execute("ANALYZE")
     return clerk, token, unit, rooms, later
 
@@ -213,24 +216,54 @@ def clock(function) -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
-def floor_times(client, token: str) -> tuple[list[float], list[float]]:
-    """The database round trip and a trivial authenticated API page, 100 times each."""
-    sql, http = [], []
+# The database floor of the search: the same question in one hand-written statement (each
+# room's own setup and teardown counted), timed right after the service on the same slot.
+FREE_ROOMS_SQL = """
+SELECT r.id FROM bookings_room r
+WHERE r.kind = 'meeting' AND r.in_service AND r.capacity >= %(capacity)s
+  AND NOT EXISTS (
+    SELECT 1 FROM bookings_meeting m
+    WHERE m.room_id = r.id AND m.status <> 'cancelled'
+      AND m.occupied_from < %(end)s + r.teardown_minutes * interval '1 minute'
+      AND m.occupied_until > %(start)s - r.setup_minutes * interval '1 minute'
+      -- The bounds the product's query has too (MAX_OCCUPANCY, MAX_SETUP_MINUTES): without
+      -- them PostgreSQL hashes every meeting instead of using the room/time index.
+      AND m.occupied_from > %(start)s - interval '20 hours'
+      AND m.occupied_from < %(end)s + interval '240 minutes')
+"""
+FLOOR_TABLE = "peer_floor_write"
+
+
+def sql_floor(slot: dict) -> tuple[float, set]:
+    """Seconds and room ids of the hand-written search for one slot."""
+    params = {"capacity": slot["min_capacity"], "start": slot["start"], "end": slot["end"]}
     with _cursor() as cursor:
-        for _ in range(REPEAT + WARMUP_SLOTS):
-            seconds, _result = clock(lambda: (cursor.execute("SELECT 1"), cursor.fetchone()))
-            sql.append(seconds)
-    for _ in range(REPEAT + WARMUP_SLOTS):
-        seconds, response = clock(
-            lambda: client.get("/api/buildings/", HTTP_AUTHORIZATION=f"Token {token}", secure=True)
-        )
-        if response.status_code != 200:
-            raise SystemExit(f"floor page answered {response.status_code}")
-        http.append(seconds)
-    return sql[WARMUP_SLOTS:], http[WARMUP_SLOTS:]
+        seconds, rows = clock(lambda: (cursor.execute(FREE_ROOMS_SQL, params), cursor.fetchall()))
+    return seconds, {room_id for (room_id,) in rows[1]}
 
 
-def search_service(slots, index_of, clerk, wrong: list) -> list[float]:
+def write_floor() -> float:
+    """Seconds for the smallest committed write: one row, one transaction (the commit's flush
+    to disk is most of a booking's fixed cost, so this tracks the machine's disk load)."""
+    from django.db import transaction
+
+    def write():
+        with transaction.atomic(), _cursor() as cursor:
+            cursor.execute(f"INSERT INTO {FLOOR_TABLE} (at) VALUES (now())")  # noqa: S608
+
+    return clock(write)[0]
+
+
+def http_floor(client, token: str) -> float:
+    seconds, response = clock(
+        lambda: client.get("/api/buildings/", HTTP_AUTHORIZATION=f"Token {token}", secure=True)
+    )
+    if response.status_code != 200:
+        raise SystemExit(f"floor page answered {response.status_code}")
+    return seconds
+
+
+def search_service(slots, index_of, clerk, floors: dict, wrong: list) -> list[float]:
     from bookings import availability
 
     times = []
@@ -243,12 +276,16 @@ def search_service(slots, index_of, clerk, wrong: list) -> list[float]:
         answer = {index_of[candidate.room.pk] for candidate in found.fitting}
         if answer != slot["free"]:
             wrong.append(_difference("service", slot, answer))
+        floor_seconds, floor_ids = sql_floor(slot)
+        if {index_of[room_id] for room_id in floor_ids} != slot["free"]:
+            wrong.append(_difference("raw SQL", slot, {index_of[i] for i in floor_ids}))
         if number >= WARMUP_SLOTS:
             times.append(seconds)
+            floors["sql"].append(floor_seconds)
     return times
 
 
-def search_http(client, token, slots, index_of, wrong: list) -> list[float]:
+def search_http(client, token, slots, index_of, floors: dict, wrong: list) -> list[float]:
     times = []
     for number, slot in enumerate(slots):
         query = {
@@ -274,6 +311,7 @@ def search_http(client, token, slots, index_of, wrong: list) -> list[float]:
             wrong.append(_difference(f"HTTP {status}", slot, answer))
         if number >= WARMUP_SLOTS:
             times.append(seconds)
+            floors["http"].append(http_floor(client, token))
     return times
 
 
@@ -299,7 +337,7 @@ def free_bookings(slots, rooms, taken: set, per_slot: int) -> list[tuple]:
     return chosen
 
 
-def book_service(bookings, clerk, unit, wrong: list) -> list[float]:
+def book_service(bookings, clerk, unit, floors: dict, wrong: list) -> list[float]:
     from bookings import services
     from bookings.errors import BookingConflict
     from bookings.models import ServiceOrder
@@ -325,6 +363,7 @@ def book_service(bookings, clerk, unit, wrong: list) -> list[float]:
             wrong.append(f"free slot refused: {room.number} {start}: {exc.message}")
             continue
         times.append(seconds)
+        floors["write"].append(write_floor())
         orders = ServiceOrder.objects.filter(meeting=meeting).count()
         checks = Check.objects.filter(meeting=meeting).count()
         if not orders or checks != 3:
@@ -491,10 +530,10 @@ def main() -> int:
     client = Client()
     wrong: list[str] = []
 
-    sql_floor, http_floor = floor_times(client, token)
+    floors: dict[str, list[float]] = {"sql": [], "http": [], "write": []}
     measured = {
-        ("search", "service"): search_service(slots, index_of, clerk, wrong),
-        ("search", "HTTP"): search_http(client, token, slots, index_of, wrong),
+        ("search", "service"): search_service(slots, index_of, clerk, floors, wrong),
+        ("search", "HTTP"): search_http(client, token, slots, index_of, floors, wrong),
     }
     taken: set = set()
     by_service = free_bookings(slots, rooms, taken, per_slot=0)
@@ -514,7 +553,7 @@ def main() -> int:
             end=warm + dt.timedelta(minutes=minutes + 30),
             attendees=MIN_CAPACITY,
         )
-    measured[("book", "service")] = book_service(by_service, clerk, unit, wrong)
+    measured[("book", "service")] = book_service(by_service, clerk, unit, floors, wrong)
     measured[("book", "HTTP")] = book_http(client, token, by_api, unit, wrong)
     refused, message = refuse_service(clashes[:REPEAT], clerk, unit, wrong)
     measured[("refuse", "service")] = refused
@@ -533,10 +572,16 @@ def main() -> int:
     print(peer_table(measured))
     print("\nFloors in the same run, and each figure as a ratio to its floor:\n")
     print(TABLE_HEAD)
-    print(row("floor: database round trip (SELECT 1)", sql_floor))
-    print(row("floor: authenticated small JSON (GET /api/buildings/)", http_floor))
+    print(row("floor: the search as one hand-written SQL statement", floors["sql"]))
+    print(row("floor: one-row committed write (INSERT, COMMIT)", floors["write"]))
+    print(row("floor: authenticated small JSON (GET /api/buildings/)", floors["http"]))
+    paired = {
+        ("search", "service"): floors["sql"],
+        ("book", "service"): floors["write"],
+        ("refuse", "service"): floors["write"],
+    }
     for (name, level), times in measured.items():
-        floor = sql_floor if level == "service" else http_floor
+        floor = paired.get((name, level), floors["http"])
         print(row(f"{LABELS[name]} ({level})", times, floor))
     print(f"\nThe refusal the clerk gets (service): {message}")
     print(f"The refusal over the API (409, code conflict): {http_message}")
