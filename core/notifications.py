@@ -5,12 +5,13 @@ that caused it committed. The outbox sweeper is the only code that talks to a ma
 """
 
 import logging
+import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from core.models import Notification, OutboxEmail
@@ -19,6 +20,9 @@ log = logging.getLogger(__name__)
 
 # A claim older than this is taken to belong to a worker that died mid-send.
 STALE_CLAIM = timedelta(minutes=10)
+# How long a sent mail's row is retried while the database is unreachable (well under
+# STALE_CLAIM, so no other sweeper takes the row meanwhile).
+MARK_SENT_PATIENCE = timedelta(minutes=2)
 MAX_ATTEMPTS = 5
 
 
@@ -104,6 +108,31 @@ def send_outbox(*, now: datetime | None = None, batch: int = 100) -> int:
                 claimed_at=None, attempts=mail.attempts + 1, last_error=str(exc)[:2000]
             )
             continue
-        OutboxEmail.objects.filter(pk=pk).update(sent_at=timezone.now(), attempts=mail.attempts + 1)
+        _mark_sent(pk, attempts=mail.attempts + 1)
         sent += 1
     return sent
+
+
+def _mark_sent(pk: int, *, attempts: int) -> None:
+    """Record that mail `pk` has left, however long the database takes to come back.
+
+    The mail is already out: a row left unmarked would be sent a second time once its claim
+    goes stale. A database restart between the send and this update (seen in the fault run,
+    bench/faults/) must not cause that, so the update is retried on a fresh connection for up
+    to MARK_SENT_PATIENCE; only a longer outage, or the worker dying meanwhile, leaves it."""
+    deadline = time.monotonic() + MARK_SENT_PATIENCE.total_seconds()
+    pause = 0.5
+    while True:
+        try:
+            OutboxEmail.objects.filter(pk=pk).update(sent_at=timezone.now(), attempts=attempts)
+            return
+        except (OperationalError, InterfaceError) as exc:
+            if time.monotonic() + pause > deadline:
+                raise
+            log.warning("outbox: mail %s sent, recording it failed (%s); retrying", pk, exc)
+            connection.close()  # the next query opens a new connection
+            _pause(pause)
+            pause = min(pause * 2, 10.0)
+
+
+_pause = time.sleep  # tests replace it to bring the database back between attempts
