@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import close_old_connections, connection
+from django.db.models import F
 
 from core.models import Notification, OutboxEmail
 from inspections.models import Check, CheckStatus
@@ -29,7 +30,7 @@ CHECK_KINDS = ("check_due", "check_unconfirmed", "check_late")
 class Tally:
     due: int  # checks due by the cut-off
     notified: int  # of those, claimed by the sweeper (status no longer pending)
-    early: int  # checks notified before their due time
+    early: int  # checks notified before their due time (any, due or not)
     owed: int  # notifications owed for the due checks
     delivered: int  # distinct (check, kind, recipient) notifications found among the owed
     duplicates: int  # notification rows beyond one per (check, kind, recipient)
@@ -64,13 +65,7 @@ def count(world, *, cutoff: dt.datetime, mail_cutoff: dt.datetime) -> Tally:
         )
     )
     notified = sum(1 for status in due.values() if status != CheckStatus.PENDING)
-    early = (
-        Check.objects.filter(
-            pk__in=world.due_recipient, due_at__gt=cutoff + dt.timedelta(seconds=1)
-        )
-        .exclude(status=CheckStatus.PENDING)
-        .count()
-    )
+    early = Check.objects.filter(pk__in=world.due_recipient, notified_at__lt=F("due_at")).count()
     late = set(Check.objects.filter(pk__in=due, due_at__lte=late_by).values_list("pk", flat=True))
     owed = set()
     for pk in due:

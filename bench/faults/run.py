@@ -167,6 +167,7 @@ class Run:
         self.failures: list[str] = []
         self.anchor = 0.0  # time.monotonic() of the window's start
         self.booking_seconds = 0.0
+        self.due_at_start = 0
 
     # --- set-up ---------------------------------------------------------------------------
 
@@ -192,13 +193,15 @@ class Run:
         from django.utils import timezone
         from world import Plan, book_slice, build_people, hosting_unit, make_rooms
 
-        started = time.monotonic()
-        call_command("migrate", verbosity=0)
-        log(f"migrated in {time.monotonic() - started:.0f} s")
+        # Production settings serve hashed, compressed static files (the 503 page links two);
+        # collecting them needs no database, so it runs beside the migration.
         static = subprocess.Popen(
             [str(BIN / "python"), "manage.py", "collectstatic", "--noinput", "-v", "0"],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )  # fmt: skip
+        started = time.monotonic()
+        call_command("migrate", verbosity=0)
+        log(f"migrated in {time.monotonic() - started:.0f} s")
         count, window = self.args.checks, dt.timedelta(seconds=self.args.window)
         world = build_people(now=timezone.now())
         # The pilot below must not share the cores with collectstatic's compression.
@@ -222,7 +225,8 @@ class Run:
         # 400 rooms for 1,000 meetings over 180 s: one room's meetings 72 s apart.
         rooms = make_rooms(world, max(1, int(count * 75 / window.total_seconds()) + 1))
         # Measured: four booking processes go about 2.5 times as fast as one on two cores.
-        budget = per_meeting * count / (BOOKERS / 1.5) + 15
+        # Then about 30 s to start the worker, beat and gunicorn.
+        budget = per_meeting * count / (BOOKERS / 1.5) + 30
         first_due = timezone.now() + dt.timedelta(seconds=budget)
         plan = Plan(
             count=count,
@@ -377,6 +381,9 @@ class Run:
 
         from core import invariants
 
+        # The count covers checks due up to LAG ago: wait that long, so that it covers every
+        # check that came due while the fault lasted.
+        time.sleep(LAG.total_seconds())
         deadline = time.monotonic() + SETTLE_TIMEOUT
         while True:
             now = timezone.now()
@@ -441,8 +448,10 @@ class Run:
             "",
             f"Set-up: {self.args.checks} meetings booked through the services in"
             f" {self.booking_seconds:.0f} s; their level-1 checks fall due evenly over"
-            f" {self.args.window} s. One worker (2 processes), one beat, gunicorn (2 workers),"
-            f" own PostgreSQL 15 and Redis.",
+            f" {self.args.window} s ({self.due_at_start} already due when the worker started)."
+            " One worker (2 processes) and one beat, both under a supervisor that restarts"
+            " them if they exit (systemd `Restart=always` in docs/deploy.md), gunicorn"
+            " (2 workers), own PostgreSQL 15 and Redis, production settings.",
             "",
             "| t (s from the first due time) | event |",
             "|---|---|",
