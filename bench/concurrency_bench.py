@@ -114,11 +114,13 @@ def worker(number: int, ids: dict, days: list[dt.date], deadline: float, results
 def _book_until(number: int, ids: dict, days: list[dt.date], deadline: float) -> dict:
     from django.contrib.auth import get_user_model
     from django.db import connection
+    from django.utils.translation import gettext
 
     from bookings import services
     from bookings.errors import BookingConflict
     from bookings.models import HostingUnit, Room
 
+    just_taken = gettext("The room was just taken by another booking.")
     rng = random.Random(SEED * 1000 + number)
     clerk = get_user_model().objects.get(pk=ids["clerk"])
     unit = HostingUnit.objects.get(pk=ids["unit"])
@@ -170,6 +172,9 @@ def _book_until(number: int, ids: dict, days: list[dt.date], deadline: float) ->
         except BookingConflict as exc:
             counts[f"{what} refusals"] += 1
             refusal_codes[exc.code] += 1
+            # The named refusal says which meeting holds the room; the generic one comes from
+            # the exclusion constraint when a concurrent save got past the check.
+            counts["refusals naming the meeting"] += exc.message != just_taken
             sample = sample or exc.message
         except Exception as exc:
             counts[f"{what} other errors"] += 1
@@ -287,7 +292,11 @@ def main() -> int:
         f"{successes / args.seconds:.1f} successful changes/s "
         f"({counts['book successes'] / args.seconds:.1f} bookings/s).  "
     )
-    print(f'Refusal codes: {dict(codes)}; one refusal\'s message: "{sample}"  ')
+    print(
+        f"Refusal codes: {dict(codes)}; refusals naming the meeting that holds the room: "
+        f"{counts['refusals naming the meeting']} of {refusals}; one refusal's message: "
+        f'"{sample}"  '
+    )
     print(
         f"Afterwards: {found['active']} active meetings of {found['total']}; overlapping "
         f"occupied windows (SQL self-join, setup/teardown included): {len(found['overlaps'])}; "
