@@ -1,5 +1,6 @@
 """The service hotline's board (服务热线): a page rendered server-side, a partial polled every
-30 s, and one-click actions that call the same services and access helpers as everywhere else."""
+30 s (answered 304 Not Modified while nothing on it changed: conference.board_etag), and
+one-click actions that call the same services and access helpers as everywhere else."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from conference.dashboards.hotline import hotline_board
+from conference.board_etag import Fingerprint, conditional_board
+from conference.dashboards.hotline import board_fingerprint, hotline_board
 from core.errors import DomainError
 from core.roles import Role, has_role
 from inspections import incidents
@@ -48,7 +50,20 @@ def board_page(request):
     return render(request, "conference/hotline.html", _context(request))
 
 
+def _board_etag(request) -> str | None:
+    """The board's fingerprint for this viewer and minute; None when the view will refuse.
+    What the viewer may do (resolve, reassign) follows from their groups, in `add_viewer`."""
+    if not can_watch_hotline(request.user):
+        return None
+    fingerprint = Fingerprint()
+    now = timezone.now()
+    fingerprint.add_viewer(request, now, forms=True)
+    board_fingerprint(fingerprint, now)
+    return fingerprint.etag
+
+
 @login_required
+@conditional_board(_board_etag)
 def board_partial(request):
     if not can_watch_hotline(request.user):
         raise PermissionDenied

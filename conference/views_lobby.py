@@ -1,7 +1,8 @@
 """The lobby manager's building dashboard (issue 8 point 2).
 
 `/lobby/` is the page; `/lobby/board/` is the board alone, which the page fetches every 30
-seconds with htmx and swaps in place, so the page (and any script state) stays.
+seconds with htmx and swaps in place, so the page (and any script state) stays. The board
+answers 304 Not Modified while nothing it shows has changed (conference.board_etag).
 
 Who sees which building:
 - a lobby manager sees their home building (Staff.home_building) and only that one: asking for
@@ -23,7 +24,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Building
-from conference.dashboards.lobby import building_board
+from conference.board_etag import Fingerprint, conditional_board
+from conference.dashboards.lobby import board_fingerprint, building_board
 from core.roles import Role, has_role
 from staffing.access import linked_staff
 
@@ -57,8 +59,7 @@ def _context(request) -> dict:
     board = building_board(building, timezone.now(), request.user)
     board.update(
         buildings=buildings,
-        read_only=not (request.user.is_superuser or has_role(request.user, Role.SUPERVISOR))
-        and not has_role(request.user, Role.LOBBY_MANAGER),
+        read_only=_read_only(request.user),
         poll_seconds=POLL_SECONDS,
     )
     return board
@@ -72,6 +73,29 @@ def lobby(request):
     return render(request, "conference/lobby.html", context)
 
 
+def _board_etag(request) -> str | None:
+    """The board's fingerprint for this viewer and minute; None when the view will refuse."""
+    if not request.user.is_authenticated:
+        return None
+    try:
+        building, buildings = _building_for(request)
+    except PermissionDenied:
+        return None
+    fingerprint = Fingerprint()
+    now = timezone.now()
+    fingerprint.add_viewer(request, now)
+    fingerprint.add("read_only", _read_only(request.user), [b.pk for b in buildings])
+    board_fingerprint(fingerprint, building, now)
+    return fingerprint.etag
+
+
+def _read_only(user) -> bool:
+    return not (user.is_superuser or has_role(user, Role.SUPERVISOR)) and not has_role(
+        user, Role.LOBBY_MANAGER
+    )
+
+
+@conditional_board(_board_etag)
 def lobby_board(request):
     if not request.user.is_authenticated:
         # A wall screen whose session ran out: htmx would swap the login page into the board;

@@ -18,11 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from bookings import visibility
-from bookings.models import Meeting, MeetingStatus, OrderKind, ServiceOrder
+from bookings.models import Building, Meeting, MeetingStatus, OrderKind, Room, ServiceOrder
 from bookings.models.orders import OPEN_STATUSES
+from conference.board_etag import Fingerprint, columns
 from inspections.models import Check, CheckLevel, CheckStatus, Incident, ServiceRequest
 from inspections.states import STATES, state_of
-from staffing.models import Duty, DutyRole, DutyStatus, Position, Staff
+from staffing.models import Duty, DutyRole, DutyStatus, Position, Staff, StaffingRule
 from staffing.needs import filled_for_many, needs_for_many
 
 DUE_SOON = timedelta(minutes=30)
@@ -107,10 +108,8 @@ class _Contacts:
         return people
 
 
-def hotline_board(now: datetime, viewer) -> dict:
-    """The board's sections as lists of Items, plus `counts` and the time it was read."""
+def _open_check_ids(now: datetime) -> list[int]:
     late_limit = now - timedelta(minutes=settings.CHECK_ESCALATE_MINUTES)
-
     soon_or_late = Q(due_at__gte=now, due_at__lte=now + DUE_SOON) | Q(due_at__lte=late_limit)
     # Open checks due soon or late, or escalated. Each arm matches one partial index of Check,
     # so this reads a few index entries however many checks are stored (one OR over both
@@ -124,6 +123,14 @@ def hotline_board(now: datetime, viewer) -> dict:
             | Q(status=CheckStatus.NOTIFIED, escalated_at__isnull=False)
         ).values_list("pk", flat=True)
     )
+    return ids
+
+
+def hotline_board(now: datetime, viewer) -> dict:
+    """The board's sections as lists of Items, plus `counts` and the time it was read."""
+    late_limit = now - timedelta(minutes=settings.CHECK_ESCALATE_MINUTES)
+
+    ids = _open_check_ids(now)
     checks = list(
         Check.objects.filter(pk__in=ids, meeting__status__in=_live_statuses())
         .select_related("meeting__room__building", "responsible")
@@ -341,3 +348,47 @@ def _incomplete_preparation(soon: list[Meeting], now: datetime, title, contacts)
             )
         )
     return items
+
+
+def board_fingerprint(fingerprint: Fingerprint, now: datetime) -> None:
+    """Feed `fingerprint` every row `hotline_board(now, ...)` reads, every column, in a constant
+    number of light queries (tuples, no objects): the open checks it would list (the board's
+    own index-backed id query), open incidents and requests, unacknowledged duties of the next
+    hours, the meetings starting within the hour, every meeting any of these name with all its
+    duties (leads to call, needs filled, who serves a secret meeting), the orders and checks of
+    the meetings starting soon, and the small tables the board names from (staff, rooms,
+    buildings, staffing rules). The viewer and the minute are the caller's."""
+    checks = fingerprint.add_rows(
+        "checks",
+        Check.objects.filter(pk__in=_open_check_ids(now)).values_list(*columns(Check)),
+    )
+    incidents = fingerprint.add_rows(
+        "incidents",
+        Incident.objects.filter(resolved_at__isnull=True).values_list(*columns(Incident)),
+    )
+    fingerprint.add_rows(
+        "requests",
+        ServiceRequest.objects.filter(done_at__isnull=True).values_list(*columns(ServiceRequest)),
+    )
+    duty_meetings = Duty.objects.filter(
+        status=DutyStatus.ASSIGNED, meeting__start__gte=now, meeting__start__lte=now + DUTY_WINDOW
+    ).values_list("meeting_id", flat=True)
+    soon = Meeting.objects.active().filter(start__gte=now, start__lte=now + STARTING_SOON)
+    soon_ids = list(soon.values_list("pk", flat=True))
+    meeting_at = columns(Check).index("meeting_id")
+    incident_meeting_at = columns(Incident).index("meeting_id")
+    meeting_ids = {row[meeting_at] for row in checks} | set(duty_meetings) | set(soon_ids)
+    meeting_ids |= {row[incident_meeting_at] for row in incidents if row[incident_meeting_at]}
+    fingerprint.add_rows(
+        "meetings", Meeting.objects.filter(pk__in=meeting_ids).values_list(*columns(Meeting))
+    )
+    fingerprint.add_rows(
+        "duties", Duty.objects.filter(meeting_id__in=meeting_ids).values_list(*columns(Duty))
+    )
+    for model in (ServiceOrder, Check):
+        fingerprint.add_rows(
+            f"soon {model._meta.label}",
+            model.objects.filter(meeting_id__in=soon_ids).values_list(*columns(model)),
+        )
+    for model in (Staff, Room, Building, StaffingRule):
+        fingerprint.add_rows(model._meta.label, model.objects.values_list(*columns(model)))
