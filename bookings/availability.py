@@ -1,13 +1,19 @@
 """Which rooms are free and fit a meeting: the search page's question, reusable by the API.
 
 `free_rooms()` answers in a constant number of queries whatever the number of rooms and
-meetings: the rooms (with their equipment) and one query for every active meeting that could
-overlap the window in any of those rooms, bounded like MeetingQuerySet.occupying by the longest
-possible occupation so that it stays on the room/time index. Setup and teardown are counted with
-each room's defaults, as a booking made from the result would count them.
+meetings: the rooms with their equipment (one joined query) and one query for every active
+meeting that could overlap the window in any of those rooms, bounded like
+MeetingQuerySet.occupying by the longest possible occupation so that it stays on the room/time
+index. Setup and teardown are counted with each room's defaults, as a booking made from the
+result would count them.
+
+It is on the hot path of every search (page and API), so it does the least per room: rooms
+too small to fit or to be a near miss are left out in SQL, the busy meetings are read as plain
+intervals, and a Meeting object is made only for a conflict that a near miss may name.
 """
 
 import datetime as dt
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -57,6 +63,8 @@ class Candidate:
     """One room weighed against the request."""
 
     room: Room
+    # The room's equipment, by name (the page shows it; the API gives the codes).
+    equipment: list[Equipment]
     # The window the room would be occupied, with the room's own setup and teardown.
     occupied_from: dt.datetime
     occupied_until: dt.datetime
@@ -96,63 +104,76 @@ def free_rooms(
     of `equipment` (codes or Equipment rows), best fit first: the smallest sufficient capacity,
     then the fewest pieces of equipment beyond those asked for. Also the near misses: rooms that
     fail for exactly one reason ("12 seats short", "no video conferencing", "taken by ..."),
-    those that would fit but are taken first, at most three for each reason.
+    those that would fit but are taken first, at most three for each reason (none with
+    near_miss_limit=0, as the API asks).
 
     A conflicting meeting is named as `user` may see it (bookings.visibility); without a user,
     as the door display names it. Raises BookingError for an impossible window or unknown
-    equipment. Three or four queries, whatever the number of rooms and meetings.
+    equipment. Two or three queries, whatever the number of rooms and meetings.
     """
     _check_window(start, end, attendees)
     wanted = _wanted_equipment(equipment)
-    rooms = Room.objects.filter(kind=Room.Kind.MEETING, in_service=True)
-    if building is not None:
-        rooms = rooms.filter(building=building)
-    rooms = list(
-        rooms.select_related("building")
-        .prefetch_related("equipment")
-        .order_by("capacity", "building__sort_order", "floor", "number")
-    )
+    # A room seating fewer than half the attendees is neither an answer nor a near miss; without
+    # near misses, only rooms seating everyone count.
+    share = NEAR_MISS_MIN_SEAT_SHARE if near_miss_limit else 1
+    rooms = _rooms_with_equipment(math.ceil(attendees * share), building)
+    wanted_codes = {item.code for item in wanted}
+    if not near_miss_limit:
+        # Only a fitting room can be an answer: the others need no meetings looked up.
+        rooms = [
+            (room, kit)
+            for room, kit in rooms
+            if room.capacity >= attendees and wanted_codes <= {item.code for item in kit}
+        ]
     if not rooms:
         return Availability(fitting=[], near_misses=[])
 
-    busy = _meetings_near(rooms, start, end)
-    wanted_codes = {item.code for item in wanted}
-    candidates = []
-    for room in rooms:
+    busy = _meetings_near([room for room, _kit in rooms], start, end)
+    biggest = max(attendees * NEAR_MISS_MAX_SEAT_FACTOR, 10)
+    fitting, near, secret = [], [], None
+    for room, kit in rooms:
         occupied_from = start - dt.timedelta(minutes=room.setup_minutes)
         occupied_until = end + dt.timedelta(minutes=room.teardown_minutes)
-        has = {item.code for item in room.equipment.all()}
-        candidate = Candidate(
-            room=room,
-            occupied_from=occupied_from,
-            occupied_until=occupied_until,
-            shortfall=max(attendees - room.capacity, 0),
-            missing=[item for item in wanted if item.code not in has],
-            conflicts=[
-                meeting
-                for meeting in busy.get(room.pk, ())
-                if meeting.occupied_from < occupied_until and meeting.occupied_until > occupied_from
-            ],
-            extra_equipment=len(has - wanted_codes),
-            attendees=attendees,
+        conflicts = [
+            row
+            for row in busy.get(room.pk, ())
+            if row[_FROM] < occupied_until and row[_UNTIL] > occupied_from
+        ]
+        shortfall = max(attendees - room.capacity, 0)
+        has = {item.code for item in kit}
+        missing = [item for item in wanted if item.code not in has]
+        failures = bool(shortfall) + bool(missing) + bool(conflicts)
+        if secret is None:
+            secret = next((row for row in conflicts if row[_SECRECY] == _SECRET), None)
+        if failures == 0:
+            into = fitting
+        elif failures == 1 and room.capacity <= biggest:
+            into = near
+        else:
+            continue
+        into.append(
+            Candidate(
+                room=room,
+                equipment=kit,
+                occupied_from=occupied_from,
+                occupied_until=occupied_until,
+                shortfall=shortfall,
+                missing=missing,
+                conflicts=[_meeting(row) for row in conflicts],
+                extra_equipment=len(has - wanted_codes),
+                attendees=attendees,
+            )
         )
-        candidates.append(candidate)
 
-    fitting = sorted(
-        (c for c in candidates if c.fits),
+    fitting.sort(
         key=lambda c: (c.room.capacity, c.extra_equipment, c.room.building.sort_order, c.room.pk),
     )
-    near = [
-        c
-        for c in candidates
-        if len(_why(c)) == 1
-        and attendees * NEAR_MISS_MIN_SEAT_SHARE
-        <= c.room.capacity
-        <= max(attendees * NEAR_MISS_MAX_SEAT_FACTOR, 10)
-    ]
     near.sort(key=_near_miss_order)
-    if near_miss_limit:
-        _ask_policy_once(candidates, user)
+    if near_miss_limit and user is not None and secret is not None:
+        # Naming one secret conflicting meeting makes the policy's look-ups for the viewer (and
+        # caches them on the user), so the query count does not depend on which near misses
+        # happen to be shown.
+        visibility.conflict_label(user, _meeting(secret))
     shown, per_reason = [], defaultdict(int)
     for candidate in near:
         code = _why(candidate)[0]
@@ -165,23 +186,64 @@ def free_rooms(
     return Availability(fitting=fitting, near_misses=shown)
 
 
-def _ask_policy_once(candidates: list[Candidate], user) -> None:
-    """Name one secret conflicting meeting, if any: the policy's look-ups for the viewer are then
-    made (and cached on the user), so the query count does not depend on which near misses
-    happen to be shown."""
-    if user is None:
-        return
-    secret = next(
-        (
-            meeting
-            for candidate in candidates
-            for meeting in candidate.conflicts
-            if meeting.confidentiality == Confidentiality.SECRET
-        ),
-        None,
+def _rooms_with_equipment(min_capacity: int, building) -> list[tuple[Room, list[Equipment]]]:
+    """In-service meeting rooms seating at least `min_capacity`, each with its building and its
+    equipment by name: one query, the rooms joined to their equipment (a room without any comes
+    once, with nulls), where select_related plus prefetch_related took two and built a related
+    manager per room."""
+    rooms = Room.objects.filter(kind=Room.Kind.MEETING, in_service=True, capacity__gte=min_capacity)
+    if building is not None:
+        rooms = rooms.filter(building=building)
+    rows = rooms.order_by("pk", "equipment__name", "equipment__pk").values_list(
+        *_ROOM_COLUMNS, *_BUILDING_COLUMNS, *_EQUIPMENT_COLUMNS
     )
-    if secret is not None:
-        visibility.conflict_label(user, secret)
+    db = rooms.db
+    result, buildings, kits = [], {}, {}
+    room_end, building_end = len(_ROOM_COLUMNS), len(_ROOM_COLUMNS) + len(_BUILDING_COLUMNS)
+    for row in rows:
+        room_id = row[0]
+        if not result or result[-1][0].pk != room_id:
+            room = Room.from_db(db, _ROOM_FIELDS, row[:room_end])
+            building_id = row[building_end - len(_BUILDING_COLUMNS)]
+            if building_id not in buildings:
+                buildings[building_id] = Building.from_db(
+                    db, _BUILDING_FIELDS, row[room_end:building_end]
+                )
+            room.building = buildings[building_id]
+            result.append((room, []))
+        equipment_id = row[building_end]
+        if equipment_id is not None:
+            if equipment_id not in kits:
+                kits[equipment_id] = Equipment.from_db(db, _EQUIPMENT_FIELDS, row[building_end:])
+            result[-1][1].append(kits[equipment_id])
+    return result
+
+
+# The columns of the joined query, in each model's field order (Model.from_db expects it).
+_ROOM_FIELDS = [field.attname for field in Room._meta.concrete_fields]
+_ROOM_COLUMNS = _ROOM_FIELDS
+_BUILDING_FIELDS = [field.attname for field in Building._meta.concrete_fields]
+_BUILDING_COLUMNS = [f"building__{name}" for name in _BUILDING_FIELDS]
+_EQUIPMENT_FIELDS = [field.attname for field in Equipment._meta.concrete_fields]
+_EQUIPMENT_COLUMNS = [f"equipment__{name}" for name in _EQUIPMENT_FIELDS]
+
+# A busy meeting is read as a row of these columns (in Meeting's field order, for from_db):
+# the interval is all a room's answer needs; the rest names it in a near miss.
+_MEETING_FIELDS = [
+    field.attname
+    for field in Meeting._meta.concrete_fields
+    if field.attname
+    in {"id", "room_id", "title", "occupied_from", "occupied_until", "confidentiality"}
+]
+_FROM = _MEETING_FIELDS.index("occupied_from")
+_UNTIL = _MEETING_FIELDS.index("occupied_until")
+_SECRECY = _MEETING_FIELDS.index("confidentiality")
+_SECRET = Confidentiality.SECRET.value
+
+
+def _meeting(row: tuple) -> Meeting:
+    # The other fields are deferred: read from the database if ever asked for.
+    return Meeting.from_db(Meeting.objects.db, _MEETING_FIELDS, row)
 
 
 def _why(candidate: Candidate) -> list[str]:
@@ -230,7 +292,8 @@ def _wanted_equipment(equipment: Iterable[str | Equipment]) -> list[Equipment]:
 
 
 def _meetings_near(rooms: list[Room], start: dt.datetime, end: dt.datetime) -> dict:
-    """Active meetings that may overlap any room's window, by room id: one bounded query.
+    """Active meetings that may overlap any room's window, as rows of _MEETING_FIELDS by room
+    id: one bounded query.
 
     The widest window over these rooms is [start - longest setup, end + longest teardown); a
     meeting occupies its room for at most MAX_OCCUPANCY, so one that began occupying before
@@ -247,10 +310,12 @@ def _meetings_near(rooms: list[Room], start: dt.datetime, end: dt.datetime) -> d
             occupied_from__gt=window_from - MAX_OCCUPANCY,
         )
         .order_by("occupied_from")
+        .values_list(*_MEETING_FIELDS)
     )
     by_room = defaultdict(list)
-    for meeting in meetings:
-        by_room[meeting.room_id].append(meeting)
+    room_at = _MEETING_FIELDS.index("room_id")
+    for row in meetings:
+        by_room[row[room_at]].append(row)
     return by_room
 
 

@@ -233,6 +233,56 @@ def test_availability_takes_building_and_equipment_too(api, create_room):
     assert elsewhere.json()["count"] == 0
 
 
+def test_availability_answers_each_room_as_the_room_endpoint_shows_it(api, create_room, book):
+    """The availability answer is written out without RoomSerializer (for speed) yet documented
+    as RoomSerializer: the two must not drift apart."""
+    video = Equipment.objects.get(code="video_conference")
+    projector, _created = Equipment.objects.get_or_create(
+        code="projector", defaults={"name": "投影仪"}
+    )
+    kitted = create_room(number="K", capacity=12, layouts=["theatre"], setup_minutes=0)
+    kitted.equipment.set([video, projector])
+    bare = create_room(number="B", capacity=40, layouts=[], teardown_minutes=25)
+    taken = create_room(number="T", capacity=20)
+    book(room=taken, start=at(TOMORROW, 14), end=at(TOMORROW, 15), attendees=5)
+    query = {"start": iso(at(TOMORROW, 14)), "end": iso(at(TOMORROW, 15)), "attendees": 10}
+    found = api.get("/api/rooms/availability/", query).json()["results"]
+    ids = [room["id"] for room in found]
+    assert kitted.pk in ids and bare.pk in ids and taken.pk not in ids
+    for room in found:
+        assert room == api.get(f"/api/rooms/{room['id']}/").json()
+    assert found[ids.index(kitted.pk)]["equipment"] == sorted(
+        ["video_conference", "projector"],
+        key=lambda code: Equipment.objects.get(code=code).name,
+    )
+    assert found[ids.index(bare.pk)]["ical_url"]  # a clerk may subscribe to a room's calendar
+
+
+def test_availability_needs_the_same_queries_for_few_or_many_rooms_and_meetings(
+    api, create_room, book
+):
+    query = {"start": iso(at(TOMORROW, 9)), "end": iso(at(TOMORROW, 18)), "attendees": 10}
+
+    def count() -> int:
+        # The first answer makes the clerk's calendar link of each room (feeds: once ever).
+        assert api.get("/api/rooms/availability/", query).status_code == 200
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get("/api/rooms/availability/", query).status_code == 200
+        return len(queries)
+
+    create_room(capacity=30)
+    few = count()
+    video = Equipment.objects.get(code="video_conference")
+    for i in range(12):
+        extra = create_room(capacity=12 + i)
+        extra.equipment.add(video)
+        if i % 2:
+            book(room=extra, start=at(TOMORROW, 9 + i % 8), end=at(TOMORROW, 10 + i % 8))
+    # The token with its user, the rooms with their equipment, the meetings near the window,
+    # the clerk's roles and room calendar links (for ical_url).
+    assert count() == few <= 5
+
+
 # --- booking and reading ----------------------------------------------------------------------
 
 

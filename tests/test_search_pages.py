@@ -188,7 +188,8 @@ def test_free_rooms_needs_the_same_queries_for_few_or_many_meetings(
         extra = create_room(capacity=20 + i)
         extra.equipment.add(video)
         book(room=extra, start=local(9 + i % 8), end=local(10 + i % 8))
-    assert count() == few <= 4
+    # The equipment asked for, the rooms with theirs, the meetings near the window.
+    assert count() == few <= 3
 
 
 # --- the search page ------------------------------------------------------------------------

@@ -167,9 +167,10 @@ class AvailabilityParams(_RoomChoiceParams):
     attendees = serializers.IntegerField(min_value=1, max_value=MAX_ATTENDEES)
 
 
-def free_rooms(params: dict, *, user) -> list[Room]:
+def free_rooms(params: dict, *, user) -> list[availability.Candidate]:
     """The rooms the search page would offer, in its order (bookings.availability: the smallest
-    that fits first, setup and teardown counted with each room's own defaults)."""
+    that fits first, setup and teardown counted with each room's own defaults), each with its
+    equipment."""
     found = availability.free_rooms(
         params["start"],
         params["end"],
@@ -179,7 +180,7 @@ def free_rooms(params: dict, *, user) -> list[Room]:
         user=user,
         near_miss_limit=0,
     )
-    return [candidate.room for candidate in found.fitting]
+    return found.fitting
 
 
 # --- leaders ---------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from bookings.api.serializers import (
     MeetingSerializer,
     RescheduleSerializer,
     RoomSerializer,
+    available_room_json,
 )
 from bookings.errors import BookingError
 from bookings.models import Building, HostingUnit, Leader, Meeting, Room
@@ -91,7 +92,10 @@ class RoomViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     def availability(self, request):
         """?start=<iso>&end=<iso>&attendees=<n> (and optionally building, equipment)."""
         params = filters.parse(filters.AvailabilityParams, request.query_params)
-        return self._page(filters.free_rooms(params, user=request.user))
+        page = self.paginate_queryset(filters.free_rooms(params, user=request.user))
+        # RoomSerializer's JSON (the documented response), without a serializer per room.
+        rooms = [available_room_json(c.room, c.equipment, request) for c in page]
+        return self.get_paginated_response(rooms)
 
     def _page(self, rooms):
         page = self.paginate_queryset(rooms)
