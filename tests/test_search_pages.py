@@ -351,7 +351,8 @@ def test_the_search_page_needs_the_same_queries_for_few_or_many_meetings(
             end=local(15 + i % 3),
             confidentiality=Confidentiality.SECRET if i % 2 else Confidentiality.NORMAL,
         )
-    assert count() == few
+    # Was 16: the rooms' equipment and the leaders (for the rank map) are no longer read apart.
+    assert count() == few <= 14
 
 
 # --- from home ------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from bookings.forms_search import (
     presets,
     resolve_preset,
 )
-from bookings.models import Leader, LeaderRank
+from bookings.models import LeaderRank
 from core.errors import DomainError
 
 # The id of the json_script element mapping leader ids to their units (static/js/calendar.js).
@@ -113,13 +113,15 @@ def _search_query(query: QueryDict) -> str:
 
 
 def _quick_book_context() -> dict:
+    book_form = QuickBookForm(rank_map_id=LEADER_RANKS_ID, unit_map_id=LEADER_UNITS_ID)
+    # The leaders the form's choice offers, read once for the choice and the maps alike.
     ranks, units = {}, {}
-    for pk, rank, unit_id in Leader.objects.values_list("pk", "rank", "unit_id"):
-        ranks[str(pk)] = rank
-        if unit_id:
-            units[str(pk)] = str(unit_id)
+    for leader in book_form.fields["leader"].queryset:
+        ranks[str(leader.pk)] = leader.rank
+        if leader.unit_id:
+            units[str(leader.pk)] = str(leader.unit_id)
     return {
-        "book_form": QuickBookForm(rank_map_id=LEADER_RANKS_ID, unit_map_id=LEADER_UNITS_ID),
+        "book_form": book_form,
         "leader_ranks": ranks,
         "leader_ranks_id": LEADER_RANKS_ID,
         "leader_units": units,
