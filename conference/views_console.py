@@ -1,7 +1,8 @@
 """The information-centre console (信息处理中心, issue 8 point 4).
 
 `/console/` is the page, rendered server-side; `/console/board/` is the board alone, which the
-page fetches every 60 seconds with htmx and swaps in place. The one action, "confirm", posts to
+page fetches every 60 seconds with htmx and swaps in place; while nothing on it changed, the
+board answers 304 Not Modified (conference.board_etag). The one action, "confirm", posts to
 `/console/meetings/<pk>/confirm/`, which goes through the same access helper and service as the
 meeting page (get_meeting_for(write=True), bookings.services.confirm_meeting) and comes back
 to the console with the service's refusal, if any, as a message.
@@ -20,7 +21,8 @@ from django.views.decorators.http import require_POST
 from bookings import services as booking_services
 from bookings.access import get_meeting_for
 from bookings.visibility import title_for
-from conference.dashboards.console import console_board
+from conference.board_etag import Fingerprint, conditional_board
+from conference.dashboards.console import board_fingerprint, console_board
 from core.errors import DomainError
 from core.roles import Role, has_role
 
@@ -49,7 +51,20 @@ def console(request):
     return render(request, "conference/console.html", context)
 
 
+def _board_etag(request) -> str | None:
+    """The board's fingerprint for this viewer and minute; None when the view will refuse.
+    Its forms carry CSRF tokens, and who may confirm follows from the viewer's roles."""
+    if not can_use_console(request.user):
+        return None
+    fingerprint = Fingerprint()
+    now = timezone.now()
+    fingerprint.add_viewer(request, now, forms=True)
+    board_fingerprint(fingerprint, now)
+    return fingerprint.etag
+
+
 @login_required
+@conditional_board(_board_etag)
 def console_board_partial(request):
     return render(request, "conference/console_board.html", _context(request))
 

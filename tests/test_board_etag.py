@@ -1,4 +1,5 @@
-"""Conditional refresh of the polled boards (conference.board_etag): the lobby and hotline boards
+"""Conditional refresh of the polled boards (conference.board_etag): the lobby, hotline and console
+boards
 send an ETag computed from a cheap fingerprint of everything they show, and answer a matching
 If-None-Match with 304 without building the board; any change they would show, the minute, the
 viewer and the language each give another ETag."""
@@ -11,6 +12,7 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from bookings import services as booking_services
 from bookings.models import Confidentiality, Meeting, ServiceOrder
 from bookings.models.orders import KIND_DEPARTMENT, OrderKind, OrderStatus
 from core.roles import Role
@@ -27,11 +29,12 @@ LOBBY = "/lobby/board/"
 HOTLINE = "/hotline/board/"
 # The 304 path, the same for few rows and many: session, user, the viewer's roles, permissions
 # (two) and staff link, then the fingerprint's reads: for the lobby the building's meetings,
-# their checks, duties and orders, incidents, rounds and their duties, rooms, staff, rules; for
+# their checks, duties and orders, incidents, rounds (their duties when there are rounds),
+# rooms, staff, rules; for
 # the hotline the open checks' ids and rows, incidents, requests, the meetings starting soon,
 # those with unacknowledged duties, the meetings named and their duties, the soon meetings'
 # orders and checks, staff, rooms, buildings, rules.
-LOBBY_304_QUERIES = 17
+LOBBY_304_QUERIES = 16
 HOTLINE_304_QUERIES = 20
 
 
@@ -400,3 +403,57 @@ def test_the_hotline_etag_follows_the_minute_the_viewer_and_the_language(
     response = revalidate(client, HOTLINE, etag)
     assert response.status_code == 200
     assert "09:01" in response.content.decode()
+
+
+# --- the console board ---------------------------------------------------------------------------
+
+CONSOLE = "/console/board/"
+
+
+def test_an_unchanged_console_board_is_answered_304_without_building_it(
+    client, clerk, book, monkeypatch
+):
+    book(start=NOW + dt.timedelta(days=1, hours=1))
+    client.force_login(clerk)
+    etag = etag_of(client, CONSOLE)
+    monkeypatch.setattr(
+        "conference.views_console.console_board",
+        lambda *a, **k: (_ for _ in ()).throw(AssertionError("built for a 304")),
+    )
+    response = revalidate(client, CONSOLE, etag)
+    assert response.status_code == 304
+    assert not response.templates
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["request confirmed", "tomorrow's meeting edited", "order due soon delivered", "notice done"],
+)
+def test_each_change_the_console_shows_gives_a_new_etag(client, clerk, book, change):
+    from reports.models import Document, Kind, Status
+    from tests.test_console import morning_notice
+
+    tomorrows = book(start=NOW + dt.timedelta(days=1, hours=1))
+    today = book(start=today_at(10, 30), end=today_at(12))
+    ServiceOrder.objects.filter(meeting=today).delete()
+    add_order(today)  # due 09:30: within the two hours
+    notice = morning_notice(status=Status.PENDING)
+    changes = {
+        "request confirmed": lambda: booking_services.confirm_meeting(tomorrows, by=clerk),
+        "tomorrow's meeting edited": lambda: Meeting.objects.filter(pk=tomorrows.pk).update(
+            contact_phone="13800000000"
+        ),
+        "order due soon delivered": lambda: ServiceOrder.objects.filter(meeting=today).update(
+            status=OrderStatus.DELIVERED
+        ),
+        "notice done": lambda: Document.objects.filter(pk=notice.pk, kind=Kind.DAILY_NOTICE).update(
+            status=Status.DONE
+        ),
+    }
+    client.force_login(clerk)
+    before = etag_of(client, CONSOLE)
+    assert revalidate(client, CONSOLE, before).status_code == 304
+    changes[change]()
+    response = revalidate(client, CONSOLE, before)
+    assert response.status_code == 200, change
+    assert response.headers["ETag"] != before

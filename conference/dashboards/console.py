@@ -26,15 +26,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from bookings.access import can_manage_bookings
-from bookings.models import Meeting, MeetingStatus, ServiceOrder
+from bookings.models import (
+    Building,
+    HostingUnit,
+    Leader,
+    Meeting,
+    MeetingStatus,
+    Room,
+    ServiceOrder,
+)
 from bookings.models.orders import OPEN_STATUSES, Department, OrderStatus
 from bookings.queries import meetings_of_day
 from bookings.visibility import can_see_details, title_for
-from core.timeutils import at
+from conference.board_etag import Fingerprint, columns
+from core.timeutils import at, day_bounds
 from reports.builders import BuildRequest, daily_notice
 from reports.models import Document, Kind, Status
 from reports.viewers import viewer_for
-from staffing.models import DutyRole
+from staffing.models import Duty, DutyRole, Staff, StaffingRule
 from staffing.needs import filled_for_many, needs_for_many
 
 ORDERS_HORIZON = dt.timedelta(hours=2)
@@ -234,10 +243,14 @@ CHANGE_LABELS = {
 _CHANGE_ORDER = {"new": 0, "changed": 1, "removed": 2}
 
 
-def _morning_notice(today: dt.date) -> Document | None:
+def _morning_notices(today: dt.date):
     same_day, _next_day = notice_times()
     slot = f"daily_notice:{today}:{same_day:%H:%M}"
-    return Document.objects.filter(kind=Kind.DAILY_NOTICE, slot=slot).first()
+    return Document.objects.filter(kind=Kind.DAILY_NOTICE, slot=slot)
+
+
+def _morning_notice(today: dt.date) -> Document | None:
+    return _morning_notices(today).first()
 
 
 def _changes(now, viewer, today: dt.date, document: Document) -> list[ChangeRow]:
@@ -332,3 +345,56 @@ def console_board(now: dt.datetime, viewer) -> dict:
         "compared": morning is not None and morning.status == Status.DONE,
         "changes": changes,
     }
+
+
+def board_fingerprint(fingerprint: Fingerprint, now: dt.datetime) -> None:
+    """Feed `fingerprint` every row `console_board(now, ...)` reads, every column, in a constant
+    number of light queries (tuples, no objects): this morning's notice (its status and
+    snapshot), every meeting of today and tomorrow whatever its status (the notice's rows, the
+    meetings lacking something, a removal by cancelling) with all their orders and duties, the
+    requested meetings not yet over, the open orders due within two hours with their meetings,
+    the meetings the morning snapshot names (moved away or deleted), and the small tables the
+    board and the notice's rows name from. The viewer and the minute are the caller's."""
+    today = timezone.localdate(now)
+    start, _end = day_bounds(today)
+    _start, end = day_bounds(today + dt.timedelta(days=1))
+    notices = fingerprint.add_rows(
+        "notice", _morning_notices(today).values_list(*columns(Document))
+    )
+    snapshot_at = columns(Document).index("snapshot")
+    named = {
+        int(key)
+        for row in notices[:1]
+        for key in ((row[snapshot_at] or {}).get("rows") or {})
+        if str(key).isdigit()
+    }
+    # One query per condition, each on its index (one OR of them scanned whole tables).
+    days = fingerprint.add_rows(
+        "meetings of today and tomorrow",
+        Meeting.objects.filter(start__gte=start, start__lt=end).values_list(*columns(Meeting)),
+    )
+    ids = [row[0] for row in days]
+    fingerprint.add_rows(
+        "requested",
+        Meeting.objects.filter(status=MeetingStatus.REQUESTED, end__gt=now).values_list(
+            *columns(Meeting)
+        ),
+    )
+    for model in (ServiceOrder, Duty):
+        fingerprint.add_rows(
+            f"{model._meta.label} of today and tomorrow",
+            model.objects.filter(meeting_id__in=ids).values_list(*columns(model)),
+        )
+    orders = fingerprint.add_rows(
+        "orders due soon",
+        ServiceOrder.objects.filter(
+            status__in=OPEN_STATUSES, due_at__lt=now + ORDERS_HORIZON, meeting__end__gt=now
+        ).values_list(*columns(ServiceOrder)),
+    )
+    meeting_at = columns(ServiceOrder).index("meeting_id")
+    named = (named | {row[meeting_at] for row in orders}) - set(ids)
+    fingerprint.add_rows(
+        "meetings named", Meeting.objects.filter(pk__in=named).values_list(*columns(Meeting))
+    )
+    for model in (Staff, Room, Building, HostingUnit, Leader, StaffingRule):
+        fingerprint.add_rows(model._meta.label, model.objects.values_list(*columns(model)))

@@ -350,9 +350,13 @@ def board_fingerprint(fingerprint: Fingerprint, building: Building, now: dt.date
     fingerprint.add_rows("incidents", incidents.values_list(*columns(Incident)))
     start, end = day_bounds(day)
     rounds = OfficeRound.objects.filter(building=building, start__gte=start, start__lt=end)
-    fingerprint.add_rows("rounds", rounds.values_list(*columns(OfficeRound)))
+    round_ids = [
+        row[0] for row in fingerprint.add_rows("rounds", rounds.values_list(*columns(OfficeRound)))
+    ]
+    # By ids, not a subquery: PostgreSQL scanned every duty for `office_round IN (SELECT ...)`.
     fingerprint.add_rows(
-        "round duties", Duty.objects.filter(office_round__in=rounds).values_list(*columns(Duty))
+        "round duties",
+        Duty.objects.filter(office_round_id__in=round_ids).values_list(*columns(Duty)),
     )
     fingerprint.add("building", *(getattr(building, name) for name in columns(Building)))
     fingerprint.add_rows(
