@@ -27,13 +27,16 @@ import hashlib
 from collections.abc import Callable
 from functools import wraps
 
-from django.db.models import Model, QuerySet
+from django.contrib.auth.models import Permission
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Model, Q, QuerySet
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 
-from bookings.visibility import holds_valid_authorisation
 from core.roles import roles_of
+from staffing.models import Staff
 
 
 def columns(model: type[Model], prefix: str = "") -> list[str]:
@@ -41,11 +44,22 @@ def columns(model: type[Model], prefix: str = "") -> list[str]:
     return [f"{prefix}{field.attname}" for field in model._meta.concrete_fields]
 
 
+# The digest of one query's rows, computed by PostgreSQL (the query is the ORM's own SQL, its
+# values passed as parameters); sorted by the row's text, so it does not depend on the plan.
+_DIGEST = "(SELECT md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), '')) FROM ({query}) r)"
+
+
 class Fingerprint:
-    """A running hash over labelled parts and query rows; `etag` is its quoted hex digest."""
+    """A running hash over labelled parts and query rows; `etag` is its quoted hex digest.
+
+    Rows come two ways: `add_rows` reads them at once (for the ids they lead to), `defer_rows`
+    leaves them to `etag`, which on PostgreSQL has the database hash every deferred query in
+    one statement (md5 over each row's text, all its columns), one round trip for all of them;
+    elsewhere it reads them as `add_rows` does."""
 
     def __init__(self):
         self._hash = hashlib.blake2b(digest_size=16)
+        self._deferred: list[tuple[str, QuerySet]] = []
 
     def add(self, label: str, *parts) -> None:
         self._hash.update(f"{label}={parts!r};".encode())
@@ -58,6 +72,33 @@ class Fingerprint:
         read = list(rows)
         self._hash.update(f"{label}:{read!r};".encode())
         return read
+
+    def defer_rows(self, label: str, rows: QuerySet) -> None:
+        """A values_list() queryset whose rows only go into the hash (see the class)."""
+        self._deferred.append((label, rows))
+
+    def _hash_deferred(self) -> None:
+        deferred, self._deferred = self._deferred, []
+        if not deferred:
+            return
+        if connection.vendor != "postgresql":
+            for label, rows in deferred:
+                self.add_rows(label, rows)
+            return
+        parts, params = [], []
+        for _label, rows in deferred:
+            try:
+                sql, query_params = rows.query.get_compiler(using=rows.db).as_sql()
+            except EmptyResultSet:  # say, pk__in=[]: no rows, nothing to ask
+                parts.append("''")
+                continue
+            parts.append(_DIGEST.format(query=sql))
+            params.extend(query_params)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(parts), params)
+            digests = cursor.fetchone()
+        for (label, _rows), digest in zip(deferred, digests, strict=True):
+            self.add(label, digest)
 
     def add_viewer(self, request, now: dt.datetime, *, forms: bool = False) -> None:
         """What differs per viewer and per minute, whatever the board. A board with `forms`
@@ -72,15 +113,26 @@ class Fingerprint:
             user.pk,
             user.is_superuser,
             sorted(roles_of(user)),  # what the viewer may do on the board (resolve, reassign)
-            user.has_perm("bookings.view_secret_meeting"),
-            holds_valid_authorisation(user),
             translation.get_language(),
             hashlib.sha256(csrf_secret.encode()).hexdigest(),
         )
         self.add("minute", timezone.localtime(now).strftime("%Y-%m-%d %H:%M %Z"))
+        # Secret meetings' titles: the permission (the user's own or a group's) and the
+        # authorisation of the linked staff member, read as rows rather than asked.
+        self.defer_rows(
+            "permissions",
+            Permission.objects.filter(Q(user=user) | Q(group__user=user))
+            .values_list("pk", "content_type_id", "codename")
+            .distinct()
+            .order_by("pk"),
+        )
+        self.defer_rows(
+            "own staff", Staff.objects.filter(user_id=user.pk).values_list(*columns(Staff))
+        )
 
     @property
     def etag(self) -> str:
+        self._hash_deferred()
         return f'"{self._hash.hexdigest()}"'
 
 

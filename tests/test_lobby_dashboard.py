@@ -18,7 +18,7 @@ from inspections.models import Check, CheckStatus
 from inspections.states import STATES
 from staffing import services as staffing_services
 from staffing.models import DutyRole, Position
-from tests.conftest import NOW
+from tests.conftest import NOW, on_postgres
 from tests.staffing_factories import make_staff
 
 
@@ -298,5 +298,6 @@ def test_the_query_count_does_not_grow_with_the_number_of_meetings(
         response = client.get("/lobby/board/")
     assert len(response.context["meetings"]) == 12
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
-    # 16 to build the board, 11 for its ETag fingerprint (conference.board_etag), read first.
-    assert len(few) == 27
+    # 16 to build the board, and first its ETag's fingerprint (conference.board_etag): on
+    # PostgreSQL most of its reads are hashed by the database in one statement.
+    assert len(few) == 16 + (3 if on_postgres() else 11)

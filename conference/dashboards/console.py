@@ -348,8 +348,9 @@ def console_board(now: dt.datetime, viewer) -> dict:
 
 
 def board_fingerprint(fingerprint: Fingerprint, now: dt.datetime) -> None:
-    """Feed `fingerprint` every row `console_board(now, ...)` reads, every column, in a constant
-    number of light queries (tuples, no objects): this morning's notice (its status and
+    """Feed `fingerprint` every row `console_board(now, ...)` reads, every column, as tuples (no
+    objects) in a constant number of light queries, most of them hashed by the database in one
+    statement (`Fingerprint.defer_rows`): this morning's notice (its status and
     snapshot), every meeting of today and tomorrow whatever its status (the notice's rows, the
     meetings lacking something, a removal by cancelling) with all their orders and duties, the
     requested meetings not yet over, the open orders due within two hours with their meetings,
@@ -374,14 +375,14 @@ def board_fingerprint(fingerprint: Fingerprint, now: dt.datetime) -> None:
         Meeting.objects.filter(start__gte=start, start__lt=end).values_list(*columns(Meeting)),
     )
     ids = [row[0] for row in days]
-    fingerprint.add_rows(
+    fingerprint.defer_rows(
         "requested",
         Meeting.objects.filter(status=MeetingStatus.REQUESTED, end__gt=now).values_list(
             *columns(Meeting)
         ),
     )
     for model in (ServiceOrder, Duty):
-        fingerprint.add_rows(
+        fingerprint.defer_rows(
             f"{model._meta.label} of today and tomorrow",
             model.objects.filter(meeting_id__in=ids).values_list(*columns(model)),
         )
@@ -393,8 +394,8 @@ def board_fingerprint(fingerprint: Fingerprint, now: dt.datetime) -> None:
     )
     meeting_at = columns(ServiceOrder).index("meeting_id")
     named = (named | {row[meeting_at] for row in orders}) - set(ids)
-    fingerprint.add_rows(
+    fingerprint.defer_rows(
         "meetings named", Meeting.objects.filter(pk__in=named).values_list(*columns(Meeting))
     )
     for model in (Staff, Room, Building, HostingUnit, Leader, StaffingRule):
-        fingerprint.add_rows(model._meta.label, model.objects.values_list(*columns(model)))
+        fingerprint.defer_rows(model._meta.label, model.objects.values_list(*columns(model)))

@@ -351,8 +351,9 @@ def _incomplete_preparation(soon: list[Meeting], now: datetime, title, contacts)
 
 
 def board_fingerprint(fingerprint: Fingerprint, now: datetime) -> None:
-    """Feed `fingerprint` every row `hotline_board(now, ...)` reads, every column, in a constant
-    number of light queries (tuples, no objects): the open checks it would list (the board's
+    """Feed `fingerprint` every row `hotline_board(now, ...)` reads, every column, as tuples (no
+    objects) in a constant number of light queries, most of them hashed by the database in one
+    statement (`Fingerprint.defer_rows`): the open checks it would list (the board's
     own index-backed id query), open incidents and requests, unacknowledged duties of the next
     hours, the meetings starting within the hour, every meeting any of these name with all its
     duties (leads to call, needs filled, who serves a secret meeting), the orders and checks of
@@ -366,7 +367,7 @@ def board_fingerprint(fingerprint: Fingerprint, now: datetime) -> None:
         "incidents",
         Incident.objects.filter(resolved_at__isnull=True).values_list(*columns(Incident)),
     )
-    fingerprint.add_rows(
+    fingerprint.defer_rows(
         "requests",
         ServiceRequest.objects.filter(done_at__isnull=True).values_list(*columns(ServiceRequest)),
     )
@@ -379,16 +380,16 @@ def board_fingerprint(fingerprint: Fingerprint, now: datetime) -> None:
     incident_meeting_at = columns(Incident).index("meeting_id")
     meeting_ids = {row[meeting_at] for row in checks} | set(duty_meetings) | set(soon_ids)
     meeting_ids |= {row[incident_meeting_at] for row in incidents if row[incident_meeting_at]}
-    fingerprint.add_rows(
+    fingerprint.defer_rows(
         "meetings", Meeting.objects.filter(pk__in=meeting_ids).values_list(*columns(Meeting))
     )
-    fingerprint.add_rows(
+    fingerprint.defer_rows(
         "duties", Duty.objects.filter(meeting_id__in=meeting_ids).values_list(*columns(Duty))
     )
     for model in (ServiceOrder, Check):
-        fingerprint.add_rows(
+        fingerprint.defer_rows(
             f"soon {model._meta.label}",
             model.objects.filter(meeting_id__in=soon_ids).values_list(*columns(model)),
         )
     for model in (Staff, Room, Building, StaffingRule):
-        fingerprint.add_rows(model._meta.label, model.objects.values_list(*columns(model)))
+        fingerprint.defer_rows(model._meta.label, model.objects.values_list(*columns(model)))

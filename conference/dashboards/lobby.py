@@ -329,38 +329,39 @@ def building_board(building: Building, now: dt.datetime, viewer) -> dict:
 
 
 def board_fingerprint(fingerprint: Fingerprint, building: Building, now: dt.datetime) -> None:
-    """Feed `fingerprint` every row `building_board(building, now, ...)` reads, every column, in
-    a constant number of light queries (tuples, no objects): today's meetings of the building,
-    all their checks, duties and orders (whatever their state, so a state change shows), the open
-    incidents, the day's office rounds with their duties, and the small tables whose names or
-    rules the board shows (building, rooms, staff, staffing rules). The viewer and the minute
-    are the caller's (`Fingerprint.add_viewer`)."""
+    """Feed `fingerprint` every row `building_board(building, now, ...)` reads, every column,
+    as tuples (no objects) in three statements: today's meetings of the building and its office
+    rounds (for their ids), then, hashed
+    by the database (`Fingerprint.defer_rows`), all their checks, duties and orders (whatever
+    their state, so a state change shows), the open incidents, the day's office rounds with
+    their duties, and the small tables whose names or rules the board shows (rooms, staff,
+    staffing rules). The viewer and the minute are the caller's (`Fingerprint.add_viewer`)."""
     day = timezone.localdate(now)
     meetings = meetings_of_day(day).filter(room__building=building)
     ids = [
         row[0] for row in fingerprint.add_rows("meetings", meetings.values_list(*columns(Meeting)))
     ]
     for model in (Check, Duty, ServiceOrder):
-        fingerprint.add_rows(
+        fingerprint.defer_rows(
             model._meta.label, model.objects.filter(meeting_id__in=ids).values_list(*columns(model))
         )
     incidents = Incident.objects.filter(resolved_at__isnull=True).filter(
         Q(room__building=building) | Q(meeting_id__in=ids)
     )
-    fingerprint.add_rows("incidents", incidents.values_list(*columns(Incident)))
+    fingerprint.defer_rows("incidents", incidents.values_list(*columns(Incident)))
     start, end = day_bounds(day)
     rounds = OfficeRound.objects.filter(building=building, start__gte=start, start__lt=end)
     round_ids = [
         row[0] for row in fingerprint.add_rows("rounds", rounds.values_list(*columns(OfficeRound)))
     ]
-    # By ids, not a subquery: PostgreSQL scanned every duty for `office_round IN (SELECT ...)`.
-    fingerprint.add_rows(
+    # By ids: joined to the rounds or as a subquery, PostgreSQL scanned every duty.
+    fingerprint.defer_rows(
         "round duties",
         Duty.objects.filter(office_round_id__in=round_ids).values_list(*columns(Duty)),
     )
     fingerprint.add("building", *(getattr(building, name) for name in columns(Building)))
-    fingerprint.add_rows(
+    fingerprint.defer_rows(
         "rooms", Room.objects.filter(building=building).values_list(*columns(Room))
     )
-    fingerprint.add_rows("staff", Staff.objects.values_list(*columns(Staff)))
-    fingerprint.add_rows("rules", StaffingRule.objects.values_list(*columns(StaffingRule)))
+    fingerprint.defer_rows("staff", Staff.objects.values_list(*columns(Staff)))
+    fingerprint.defer_rows("rules", StaffingRule.objects.values_list(*columns(StaffingRule)))
