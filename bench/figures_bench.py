@@ -1,6 +1,6 @@
 """Figures on the scale data, each as median, p95 and a ratio to its floor in the same run.
 
-    .venv/bin/python bench/figures_bench.py [--regenerate] [--quick]
+    .venv/bin/python bench/figures_bench.py [--regenerate] [--quick] [--only lobby,hotline]
 
 Uses the PostgreSQL database conference_scale (bench/scale_data.py, ~200,000 meetings) and, for
 the sweeper's comparison, conference_scale_small (2,000 meetings, ~6,000 checks); each is
@@ -8,6 +8,8 @@ generated when absent or with --regenerate. Requests go through django.test.Clie
 middleware stack, a logged-in session) under bench/floor_urls.py, which adds the floors:
 - the framework floor: a trivial login_required view returning a small JSON;
 - the database floor of each figure: the SQL its request ran, replayed through a cursor.
+The polled boards are timed twice: built and rendered (a changed board), and revalidated with
+the ETag of the previous poll (unchanged: 304 Not Modified, conference.board_etag).
 The clock is set to the scale data's NOW (the anchor day 10:00) with time-machine, so the
 lobby shows the day with 60 meetings in one building. Bookings made here are deleted at the end.
 Exit status 1 when an answer is wrong (not when a goal is missed: that is reported).
@@ -30,6 +32,7 @@ from common import TABLE_HEAD, machine, median, row, timed
 BIG, SMALL = "conference_scale", "conference_scale_small"
 SMALL_MEETINGS = 2_000
 SWEEP_DUE = 50  # due checks claimed by one sweeper pass in either database
+SECTIONS = ("availability", "booking", "lobby", "hotline", "sweeper")
 BENCH_TITLE = "基准测试会议"  # the meetings this bench books (and deletes)
 GOALS = {"availability": 1.5, "booking": 3.0, "dashboard": 3.0, "sweeper": 2.0}
 
@@ -78,6 +81,11 @@ def main(argv=None) -> int:
     parser.add_argument("--regenerate", action="store_true")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--database", default=None, help="the large database (a trial run)")
+    parser.add_argument(
+        "--only",
+        default=",".join(SECTIONS),
+        help=f"comma-separated sections to run (of {', '.join(SECTIONS)}); the floor always runs",
+    )
     args = parser.parse_args(argv)
     global BIG  # one switch for a trial run on another database
     BIG = args.database or BIG
@@ -99,16 +107,22 @@ def main(argv=None) -> int:
         *([ensure_data(BIG, 200_000, args.regenerate)] if BIG != SMALL else []),
     ]
     switch_database(BIG)
-    bench = Figures(repeat=0.3 if args.quick else 1.0)
+    only = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = set(only) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
+    bench = Figures(repeat=0.3 if args.quick else 1.0, only=only)
     ok = bench.run()
     print(bench.report(notes))
     return 0 if ok else 1
 
 
 class Figures:
-    def __init__(self, repeat: float):
+    def __init__(self, repeat: float, only=SECTIONS):
         import scale_data
 
+        self.only = only
+        self.explain: list[str] = []
         self.scale = repeat
         self.now = scale_data.now_for(scale_data.DEFAULT_ANCHOR)
         self.anchor = scale_data.DEFAULT_ANCHOR
@@ -127,11 +141,11 @@ class Figures:
         with time_machine.travel(self.now, tick=True):
             self.login()
             self.floor = self.framework_floor()
-            self.availability()
-            self.booking()
-            self.lobby()
-            self.hotline()
-        self.sweeper()
+            for section in ("availability", "booking", "lobby", "hotline"):
+                if section in self.only:
+                    getattr(self, section)()
+        if "sweeper" in self.only:
+            self.sweeper()
         return not self.wrong
 
     # --- clients and floors -------------------------------------------------------------------
@@ -147,8 +161,18 @@ class Figures:
             client.force_login(users.get(username=name))
             self.clients[name] = client
 
-    def get(self, who: str, url: str, data=None, htmx: bool = False, status: int = 200):
+    def get(
+        self,
+        who: str,
+        url: str,
+        data=None,
+        htmx: bool = False,
+        status: int = 200,
+        etag: str | None = None,
+    ):
         headers = {"HX-Request": "true"} if htmx else {}
+        if etag:
+            headers["If-None-Match"] = etag
         # secure: as behind the TLS proxy (production settings redirect plain HTTP).
         response = self.clients[who].get(url, data or {}, headers=headers, secure=True)
         if response.status_code != status:
@@ -437,6 +461,7 @@ class Figures:
         ):
             request = lambda url=url, htmx=htmx: self.get("supervisor", url, query, htmx)  # noqa: E731
             times = self.paired(request, self.n(60), warmup=3)
+            self.built = times  # the board (last in the loop): what a changed poll costs
             self.figure(
                 f"dashboard: {label}, {day_meetings} meetings",
                 times,
@@ -444,6 +469,9 @@ class Figures:
                 "dashboard",
                 "<= 3x",
             )
+        self.unchanged_refresh(
+            "lobby board refresh, unchanged (304)", "supervisor", "/lobby/board/", query
+        )
 
     def hotline(self) -> None:
         for label, url, htmx in (
@@ -452,6 +480,7 @@ class Figures:
         ):
             request = lambda url=url, htmx=htmx: self.get("hotline", url, None, htmx)  # noqa: E731
             times = self.paired(request, self.n(60), warmup=3)
+            self.built = times  # the board (last in the loop): what a changed poll costs
             self.figure(
                 f"dashboard: {label}",
                 times,
@@ -459,6 +488,50 @@ class Figures:
                 "dashboard",
                 "<= 3x",
             )
+        self.unchanged_refresh(
+            "hotline board refresh, unchanged (304)", "hotline", "/hotline/board/"
+        )
+
+    def unchanged_refresh(self, label: str, who: str, url: str, query=None) -> None:
+        """A poll that finds the board unchanged: the browser revalidates with the ETag it got
+        from the previous poll and the server answers 304 from the fingerprint alone. Timed
+        within one minute (the clock stopped), as two polls of the same minute are; the
+        fingerprint includes the minute, so the first poll of a new minute builds the board
+        (the figure above)."""
+        import time_machine
+        from django.utils import timezone
+
+        with time_machine.travel(timezone.now(), tick=False):
+            first = self.get(who, url, query, htmx=True)
+            etag = first.headers.get("ETag")
+            if not etag or "no-cache" not in first.headers.get("Cache-Control", ""):
+                self.wrong.append(f"GET {url}: no ETag or no `no-cache` ({dict(first.headers)})")
+                return
+            if self.get(who, url, query, htmx=True).headers.get("ETag") != etag:
+                self.wrong.append(f"GET {url}: the ETag of an unchanged board changed")
+
+            def revalidate():
+                response = self.get(who, url, query, htmx=True, status=304, etag=etag)
+                if response.status_code == 304 and response.content:
+                    self.wrong.append(f"GET {url}: a 304 with a body")
+                return response
+
+            times = self.paired(revalidate, self.n(200), warmup=5)
+            db = self.db_floor(label, revalidate)
+            stale = self.get(who, url, query, htmx=True, etag='"an-older-state"')
+            if stale.status_code != 200 or not stale.content:
+                self.wrong.append(f"GET {url} with another ETag answered {stale.status_code}")
+        self.figure(f"dashboard: {label}", times, db, "dashboard", "<= 3x")
+        # Polled every 30 s with the minute in the tag, at least every other poll of a screen
+        # falls in a new minute and builds the board: the mean of the two is the steady cost.
+        built, floors = median(self.built[0]), median(self.built[1])
+        mean = (built + median(times[0])) / 2
+        self.details.append(
+            f"{label}: a screen polling every 30 s, one poll in"
+            f" two a new minute (built, {built * 1000:.1f} ms) and one unchanged (304,"
+            f" {median(times[0]) * 1000:.2f} ms): {mean * 1000:.1f} ms per poll on average,"
+            f" {mean / ((floors + median(times[1])) / 2):.1f}x the floor"
+        )
 
     # --- the sweeper ----------------------------------------------------------------------------
 
@@ -523,11 +596,14 @@ class Figures:
                 for label, ratio, goal in self.goals
             ),
             "",
-            "EXPLAIN (ANALYZE, BUFFERS) of the sweepers' candidate queries on the large database:",
-            "```",
-            *("\n\n".join(self.explain),),
-            "```",
         ]
+        if self.explain:
+            lines += [
+                "EXPLAIN (ANALYZE, BUFFERS) of the sweepers' candidate queries, large database:",
+                "```",
+                "\n\n".join(self.explain),
+                "```",
+            ]
         if self.wrong:
             lines += ["", "WRONG ANSWERS:", *(f"- {w}" for w in self.wrong)]
         return "\n".join(lines)
