@@ -188,6 +188,8 @@ CONTENT_SECURITY_POLICY = {
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", True)
 SECURE_SSL_REDIRECT = not DEBUG and env_bool("SECURE_SSL_REDIRECT", True)
+# The load balancer polls the health check on the nodes directly, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
 # Only the desk's own host name and its subdomains; the preload flag asks browsers' HSTS lists to
 # include it (turn both off if a subdomain must still be reachable over plain HTTP).

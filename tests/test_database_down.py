@@ -113,3 +113,13 @@ def test_an_error_that_is_not_an_outage_stays_a_500(rf):
 
     middleware = DatabaseUnavailableMiddleware(convert_exception_to_response(broken_view))
     assert middleware(rf.get("/somewhere/")).status_code == 500
+
+
+def test_the_health_check_fails_with_503_so_the_balancer_takes_the_node_out(
+    tmp_path, database_allowed
+):
+    client = Client(raise_request_exception=False)
+    with database_down(tmp_path):
+        response = client.get("/healthz/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == str(RETRY_AFTER_SECONDS)

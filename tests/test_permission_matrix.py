@@ -166,6 +166,8 @@ CASES = [
     *case("login", PUBLIC_RULE, method="put", data={}),
     # Logging out ends on the login page, for anyone.
     *posts("logout", Rule(frozenset(), deny=LOGIN)),
+    # The health check the load balancer polls: anonymous, says only "ok".
+    *case("healthz", PUBLIC_RULE),
     *case("quality-figures", only(INSPECTORS), post=AS_GET),
     # --- the live desks (conference/) ----------------------------------------------------------
     # The door display is a public page behind its token; it shows "会议" for a secret meeting.

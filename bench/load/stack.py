@@ -312,19 +312,17 @@ class Stack:
         )
 
     def wait_until_up(self, timeout: float = 90) -> None:
-        """Until every web node and the proxy answer the login page (the health check)."""
+        """Until every web node and the proxy answer the health check (docs/deploy.md)."""
         context = ssl.create_default_context(cafile=str(self.cert))
-        urls = [f"http://127.0.0.1:{port}/login/" for port in self.layout.web_ports]
-        urls.append(f"{self.layout.origin}/login/")
+        urls = [f"http://127.0.0.1:{port}/healthz/" for port in self.layout.web_ports]
+        urls.append(f"{self.layout.origin}/healthz/")
         deadline = time.monotonic() + timeout
         for url in urls:
             while True:
                 self._check_alive()
                 try:
-                    # The web nodes are asked as the proxy asks them (HTTPS said in a header).
-                    request = urllib.request.Request(  # noqa: S310 - our own http(s) URLs
-                        url, headers={"X-Forwarded-Proto": "https"}
-                    )
+                    # The nodes are polled over plain HTTP, as a load balancer polls them.
+                    request = urllib.request.Request(url)  # noqa: S310 - our own http(s) URLs
                     with urllib.request.urlopen(  # noqa: S310
                         request, timeout=5, context=context
                     ) as response:
