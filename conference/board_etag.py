@@ -1,13 +1,14 @@
 """Conditional refresh of the polled boards: an ETag from a cheap fingerprint, 304 when unchanged.
 
-The lobby and hotline boards are fetched by htmx every 30 seconds by every screen all day, and
-almost every poll would return what the last one did. Building and rendering a board costs
-~20 times a trivial view (two thirds template rendering, the rest ORM objects); reading the
-rows it shows as plain tuples costs a few light queries. So each board view first computes a
-fingerprint of everything the board renders and answers 304 Not Modified when the browser's
-If-None-Match holds it; the browser's XHR then hands htmx the body it cached, unchanged.
+The lobby and hotline boards are fetched by htmx every 30 seconds (the console's every 60) by
+every screen all day, and almost every poll would return what the last one did. Building and
+rendering a board costs ~20 times a trivial view (two thirds template rendering, the rest ORM
+objects); reading the rows it shows as plain tuples costs a few light queries. So each board
+view first computes a fingerprint of everything the board renders and answers 304 Not Modified
+when the browser's If-None-Match holds it; the browser's XHR then hands htmx the body it
+cached, unchanged.
 
-What goes into a fingerprint (see `Fingerprint` and the boards' `*_fingerprint` functions):
+What goes into a fingerprint (see `Fingerprint` and each dashboard's `board_fingerprint`):
 - every column of every row the board reads (all concrete fields, not a chosen few: a column
   added to a template later cannot be forgotten here), with the names it shows from joined rows;
   no audit-trail high-water mark, since some changes (the sweeper's pending -> notified) are
