@@ -30,11 +30,12 @@ TODAY = NOW.date()
 TOMORROW = TODAY + dt.timedelta(days=1)
 NEXT_WEEK = TODAY + dt.timedelta(days=5)
 # session, user, roles; the 07:00 notice; its rows again (meetings, orders, duties); naming the
-# changes; the requests; tomorrow (meetings, orders, needs x3, duties); orders due; the bell.
-BOARD_QUERIES = 17
+# changes; the requests and the count of later ones; tomorrow (meetings, orders, needs x3,
+# duties); orders due; the bell.
+BOARD_QUERIES = 18
 # Read before the board, to answer 304 when nothing changed (conference.board_etag); on
 # PostgreSQL most of its reads are hashed by the database in one statement.
-FINGERPRINT_QUERIES = 4 if on_postgres() else 14
+FINGERPRINT_QUERIES = 4 if on_postgres() else 15
 MIN = dt.timedelta(minutes=1)
 
 
@@ -150,6 +151,36 @@ def test_requests_come_tomorrows_first_then_oldest_first_and_confirmed_ones_neve
     rows = console_board(NOW, clerk)["requests"]
     assert ids(rows) == [tomorrow.pk, old.pk, newer.pk]
     assert [row.urgent for row in rows] == [True, False, False]
+
+
+def test_requests_beyond_the_fortnight_are_counted_with_a_link_not_listed(
+    client, book, clerk, create_room
+):
+    soon = book(start=on(TODAY + dt.timedelta(days=13), 10), room=create_room())
+    later = [
+        book(start=on(TODAY + dt.timedelta(days=days), 10), room=create_room())
+        for days in (15, 60, 200)
+    ]
+    board = console_board(NOW, clerk)
+    assert ids(board["requests"]) == [soon.pk]
+    assert board["requests_later"] == 3
+    client.force_login(clerk)
+    page = client.get("/console/board/").content.decode()
+    link = page.split('id="console-requests-later"', 1)[1].split("</p>", 1)[0]
+    assert "status=requested" in link and "3" in link
+    booking_services.confirm_meeting(later[0], by=clerk)
+    assert console_board(NOW, clerk)["requests_later"] == 2
+
+
+def test_confirming_a_request_after_the_fortnight_changes_the_console_etag(
+    client, book, clerk, create_room
+):
+    later = book(start=on(TODAY + dt.timedelta(days=30), 10), room=create_room())
+    client.force_login(clerk)
+    first = client.get("/console/board/")["ETag"]
+    assert client.get("/console/board/", HTTP_IF_NONE_MATCH=first).status_code == 304
+    booking_services.confirm_meeting(later, by=clerk)
+    assert client.get("/console/board/", HTTP_IF_NONE_MATCH=first).status_code == 200
 
 
 def test_tomorrows_requests_are_called_out_only_before_the_1630_notice(book, clerk):

@@ -3,8 +3,9 @@ before the 16:30 notice, read in a constant number of queries whatever the numbe
 
 `console_board(now, viewer)` returns plain data for the templates, in four sections:
 
-- requests awaiting confirmation (status requested), tomorrow's first, then the oldest booking
-  first; tomorrow's are called out while the 16:30 notice for tomorrow has not gone out;
+- requests awaiting confirmation (status requested) for meetings in the next REQUESTS_HORIZON,
+  tomorrow's first, then the oldest booking first; tomorrow's are called out while the 16:30
+  notice for tomorrow has not gone out; later ones are counted, with a link to the meeting list;
 - tomorrow's meetings that lack details (contact phone, attendees, layout, service orders),
   staff (open needs) or confirmation, with the time left until the 16:30 notice in words;
 - open service orders due within two hours or overdue, of meetings not yet over, by department;
@@ -20,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -47,6 +48,10 @@ from staffing.models import Duty, DutyRole, Staff, StaffingRule
 from staffing.needs import filled_for_many, needs_for_many
 
 ORDERS_HORIZON = dt.timedelta(hours=2)
+# Requests for meetings further ahead are counted, not listed: bookings are made months ahead and
+# confirmed nearer the day, so a list of all of them grows into thousands of rows (55,000 on
+# the two-year benchmark data) while the clerk acts on the coming fortnight.
+REQUESTS_HORIZON = dt.timedelta(days=14)
 
 
 def _clock(setting: str, default: str) -> dt.time:
@@ -98,11 +103,29 @@ class RequestRow:
     may_confirm: bool
 
 
+def requested_soon(now: dt.datetime):
+    """Requested meetings not yet over that start within REQUESTS_HORIZON of `now`."""
+    return Meeting.objects.filter(
+        status=MeetingStatus.REQUESTED, end__gt=now, start__lt=now + REQUESTS_HORIZON
+    )
+
+
+def requested_later(now: dt.datetime):
+    """One row, (how many requested meetings start after the horizon,): counted, not listed."""
+    return (
+        Meeting.objects.filter(status=MeetingStatus.REQUESTED, start__gte=now + REQUESTS_HORIZON)
+        .order_by()
+        .values("status")
+        .annotate(count=Count("pk"))
+        .values_list("count")
+    )
+
+
 def _requests(now, viewer, tomorrow: dt.date, before_notice: bool) -> list[RequestRow]:
-    """One query: requested meetings not yet over. Tomorrow's come first (they must be settled
-    for the 16:30 notice), then the oldest booking first."""
+    """One query: requested meetings not yet over, starting within the horizon. Tomorrow's come
+    first (they must be settled for the 16:30 notice), then the oldest booking first."""
     meetings = (
-        Meeting.objects.filter(status=MeetingStatus.REQUESTED, end__gt=now)
+        requested_soon(now)
         .select_related("room", "room__building", "hosting_unit")
         .order_by("booked_at", "pk")
     )
@@ -325,6 +348,7 @@ def console_board(now: dt.datetime, viewer) -> dict:
         changes = _changes(now, viewer, today, morning)
 
     requests = _requests(now, viewer, tomorrow, before_notice)
+    later = list(requested_later(now))
     lacking = _tomorrow(viewer, tomorrow)
     orders = _orders(now, viewer)
     return {
@@ -336,6 +360,9 @@ def console_board(now: dt.datetime, viewer) -> dict:
         "countdown": countdown_text(now, notice_at),
         "requests": requests,
         "urgent_requests": sum(1 for row in requests if row.urgent),
+        "requests_later": later[0][0] if later else 0,
+        "requests_horizon_days": REQUESTS_HORIZON.days,
+        "requests_later_from": timezone.localdate(now + REQUESTS_HORIZON),
         "lacking": lacking,
         "orders_by_department": orders,
         "order_count": sum(len(rows) for _label, rows in orders),
@@ -375,12 +402,8 @@ def board_fingerprint(fingerprint: Fingerprint, now: dt.datetime) -> None:
         Meeting.objects.filter(start__gte=start, start__lt=end).values_list(*columns(Meeting)),
     )
     ids = [row[0] for row in days]
-    fingerprint.defer_rows(
-        "requested",
-        Meeting.objects.filter(status=MeetingStatus.REQUESTED, end__gt=now).values_list(
-            *columns(Meeting)
-        ),
-    )
+    fingerprint.defer_rows("requested", requested_soon(now).values_list(*columns(Meeting)))
+    fingerprint.defer_rows("requested later", requested_later(now))
     for model in (ServiceOrder, Duty):
         fingerprint.defer_rows(
             f"{model._meta.label} of today and tomorrow",
