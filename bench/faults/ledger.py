@@ -39,7 +39,8 @@ class Tally:
     mails_owed: int  # outbox rows for check notifications created by the cut-off
     mails_sent: int  # of those, delivered to the mail backend
     mail_duplicates: int  # deliveries beyond one per outbox row
-    mails_waiting: int  # outbox rows not yet sent
+    mails_waiting: int  # outbox rows not yet sent nor claimed
+    mails_held: int  # not yet sent, claimed by a killed worker: sent when the claim is stale
 
     @property
     def clean(self) -> bool:
@@ -89,7 +90,7 @@ def count(world, *, cutoff: dt.datetime, mail_cutoff: dt.datetime) -> Tally:
         and not (kind == "check_late" and pk not in late)
     )
     delivered = len(owed & set(rows))
-    mails_owed, mails_sent, mail_duplicates, waiting = _mail(mail_cutoff)
+    mails_owed, mails_sent, mail_duplicates, waiting, held = _mail(mail_cutoff)
     return Tally(
         due=len(due),
         notified=notified,
@@ -103,22 +104,29 @@ def count(world, *, cutoff: dt.datetime, mail_cutoff: dt.datetime) -> Tally:
         mails_sent=mails_sent,
         mail_duplicates=mail_duplicates,
         mails_waiting=waiting,
+        mails_held=held,
     )
 
 
-def _mail(cutoff: dt.datetime) -> tuple[int, int, int, int]:
-    """Outbox rows of check notifications against the messages the file backend wrote."""
+def _mail(cutoff: dt.datetime) -> tuple[int, int, int, int, int]:
+    """Outbox rows of check notifications against the messages the file backend wrote.
+
+    An unsent row claimed by a worker that was killed is held until its claim goes stale
+    (STALE_CLAIM) and then sent: late, not lost, as long as it was not delivered already; one
+    that was delivered but never marked sent would go out a second time, so it counts as a
+    duplicate now."""
     rows = Counter()
-    waiting = 0
+    unsent = []
     titles = set(Notification.objects.filter(kind__in=CHECK_KINDS).values_list("title", flat=True))
-    for to, subject, sent_at in OutboxEmail.objects.filter(created_at__lte=cutoff).values_list(
-        "to", "subject", "sent_at"
-    ):
+    for to, subject, sent_at, claimed_at in OutboxEmail.objects.filter(
+        created_at__lte=cutoff
+    ).values_list("to", "subject", "sent_at", "claimed_at"):
         if subject not in titles:  # not a check's notification
             continue
-        rows[(to, _plain(subject))] += 1
+        key = (to, _plain(subject))
+        rows[key] += 1
         if sent_at is None:
-            waiting += 1
+            unsent.append((key, claimed_at))
     written = Counter()
     for path in Path(settings.EMAIL_FILE_PATH).glob("*.log"):
         for raw in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
@@ -129,8 +137,11 @@ def _mail(cutoff: dt.datetime) -> tuple[int, int, int, int]:
             if key in rows:
                 written[key] += 1
     duplicates = sum(max(0, n - rows[key]) for key, n in written.items())
+    duplicates += sum(1 for key, _claimed in unsent if written[key])  # sent again later
     sent = sum(min(n, rows[key]) for key, n in written.items())
-    return sum(rows.values()), sent, duplicates, waiting
+    held = sum(1 for key, claimed in unsent if claimed is not None and not written[key])
+    waiting = sum(1 for _key, claimed in unsent if claimed is None)
+    return sum(rows.values()), sent, duplicates, waiting, held
 
 
 def _plain(subject: str) -> str:

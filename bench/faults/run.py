@@ -361,6 +361,7 @@ class Run:
             "down_seconds": ready - stopped,
             "answers": len(answers),
             "as_503": sum(1 for a in answers if a.kind == "503"),
+            "chinese": sum(1 for a in answers if a.kind == "503" and a.chinese),
             "bad": bad + bad_after,
             "recovered": recovered,
             "503_after_restart": sum(1 for a in after if a.kind == "503"),
@@ -411,7 +412,8 @@ class Run:
             f"notified {tally.notified}, owed {tally.owed}, "
             f"delivered {tally.delivered}, duplicates {tally.duplicates}, lost {tally.lost}, "
             f"mail sent {tally.mails_sent}/{tally.mails_owed}, mail duplicates "
-            f"{tally.mail_duplicates}, invariants {'clean' if clean else 'BREACHED'}"
+            f"{tally.mail_duplicates}, held by a killed worker's claim {tally.mails_held}, "
+            f"invariants {'clean' if clean else 'BREACHED'}"
         )
         if not tally.clean:
             self.failures.append(f"{phase}: {tally}")
@@ -475,8 +477,9 @@ class Run:
             lines += [
                 "",
                 f"PostgreSQL down {o['down_seconds']:.1f} s: {o['as_503']} of {o['answers']}"
-                f" answers were the 503 (page in Chinese with Retry-After, API code"
-                f" `unavailable`), {len(o['bad'])} were anything else; 200 again after the"
+                f" answers were the 503 (the page marked zh-CN, or the API's error with code"
+                f" `unavailable`, both with Retry-After; {o['chinese']} with the message in"
+                f" Chinese), {len(o['bad'])} were anything else; 200 again after the"
                 f" restart: {recovered} (gunicorn not restarted; 503s between the restart and"
                 f" recovery: {o['503_after_restart']}).",
             ]

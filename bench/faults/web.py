@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 PAGE = "/notifications/"
 API = "/api/rooms/"
+PAGE_MESSAGE = "会务服务台暂时无法使用"
+API_MESSAGE = "服务暂时无法使用"
 
 
 @dataclass
@@ -24,6 +26,9 @@ class Answer:
     what: str  # "page" or "api"
     status: int
     kind: str  # "ok", "503", or what went wrong
+    # The 503's message in Chinese (the text comes from the translation catalogue; without
+    # it the page is still marked zh-CN but reads in English).
+    chinese: bool = False
 
 
 class Probe:
@@ -48,11 +53,15 @@ class Probe:
 
     def page(self) -> Answer:
         status, body, headers = self._fetch(PAGE)
-        return Answer(time.monotonic(), "page", status, _classify_page(status, body, headers))
+        kind = _classify_page(status, body, headers)
+        chinese = PAGE_MESSAGE in body.decode(errors="replace")
+        return Answer(time.monotonic(), "page", status, kind, chinese)
 
     def api(self) -> Answer:
         status, body, headers = self._fetch(API, headers={"Authorization": f"Token {self.token}"})
-        return Answer(time.monotonic(), "api", status, _classify_api(status, body, headers))
+        kind = _classify_api(status, body, headers)
+        chinese = API_MESSAGE in body.decode(errors="replace")
+        return Answer(time.monotonic(), "api", status, kind, chinese)
 
     def _fetch(self, path: str, *, data=None, headers=None) -> tuple[int, bytes, dict]:
         # Always http://127.0.0.1 (self.base), never a URL from elsewhere.
