@@ -60,7 +60,7 @@ class Probe:
     def api(self) -> Answer:
         status, body, headers = self._fetch(API, headers={"Authorization": f"Token {self.token}"})
         kind = _classify_api(status, body, headers)
-        chinese = API_MESSAGE in body.decode(errors="replace")
+        chinese = kind == "503" and API_MESSAGE in json.loads(body)["error"]["message"]
         return Answer(time.monotonic(), "api", status, kind, chinese)
 
     def _fetch(self, path: str, *, data=None, headers=None) -> tuple[int, bytes, dict]:
