@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
@@ -101,7 +101,7 @@ def send_outbox(*, now: datetime | None = None, batch: int = 100) -> int:
             continue
         mail = OutboxEmail.objects.get(pk=pk)
         try:
-            send_mail(mail.subject, mail.body, settings.DEFAULT_FROM_EMAIL, [mail.to])
+            _message(mail).send()
         except Exception as exc:  # one bad row never stops the loop
             log.warning("outbox: sending mail %s failed: %s", pk, exc)
             OutboxEmail.objects.filter(pk=pk).update(
@@ -111,6 +111,20 @@ def send_outbox(*, now: datetime | None = None, batch: int = 100) -> int:
         _mark_sent(pk, attempts=mail.attempts + 1)
         sent += 1
     return sent
+
+
+def _message(mail: OutboxEmail) -> EmailMessage:
+    """The mail with a Message-ID of its own outbox row: should a worker die between the send
+    and `_mark_sent`, the second send is the same message, which mail servers and clients
+    recognise and drop (delivery is at least once; this makes the repeat harmless)."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "localhost"
+    return EmailMessage(
+        mail.subject,
+        mail.body,
+        settings.DEFAULT_FROM_EMAIL,
+        [mail.to],
+        headers={"Message-ID": f"<outbox-{mail.pk}@{domain}>"},
+    )
 
 
 def _mark_sent(pk: int, *, attempts: int) -> None:

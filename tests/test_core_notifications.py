@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 
 from core import notifications
@@ -144,3 +145,16 @@ def test_mark_read_clears_only_the_users_own_unread_notifications(alice, bob):
     assert unread_count(alice) == 0
     first.refresh_from_db()
     assert first.read_at == NOW
+
+
+def test_a_mail_sent_again_is_the_same_message_by_its_message_id(alice, mailoutbox):
+    """Delivery is at least once (a worker killed between send and record sends it again after
+    the stale claim): the repeat carries the same Message-ID, so mail clients drop it."""
+    notify([alice], kind="test", title="Hello", body="Body", email=True, now=NOW)
+    mail = OutboxEmail.objects.get()
+    send_outbox(now=NOW)
+    OutboxEmail.objects.filter(pk=mail.pk).update(sent_at=None, claimed_at=None)
+    send_outbox(now=NOW + dt.timedelta(minutes=1))
+    ids = [message.extra_headers["Message-ID"] for message in mailoutbox]
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ")
+    assert ids == [f"<outbox-{mail.pk}@{domain}>"] * 2
