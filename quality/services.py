@@ -124,10 +124,10 @@ def _clean_findings(findings: Sequence[Mapping], today: dt.date, errors: dict) -
             if photo is not None or wants_action:
                 errors[key("text")] = _("Describe what was found.")
             continue  # an empty row of the form
-        photo_ext = None
+        clean_photo = None
         if photo is not None:
             try:
-                photo_ext = photos.validate(photo)
+                clean_photo = photos.clean(photo)
             except QualityError as exc:
                 errors[key("photo")] = exc.message
         if wants_action:
@@ -135,8 +135,7 @@ def _clean_findings(findings: Sequence[Mapping], today: dt.date, errors: dict) -
         cleaned.append(
             {
                 "text": text,
-                "photo": photo,
-                "photo_ext": photo_ext,
+                "photo": clean_photo,
                 "action": {"assignee": assignee, "due_on": due_on, "text": action_text[:300]}
                 if wants_action
                 else None,
@@ -226,9 +225,10 @@ def record_inspection(
             for position, item in enumerate(cleaned):
                 finding = Finding(inspection=inspection, position=position, text=item["text"])
                 if item["photo"] is not None:
-                    item["photo"].seek(0)
                     finding.photo.save(
-                        f"{uuid.uuid4().hex}.{item['photo_ext']}", item["photo"], save=False
+                        f"{uuid.uuid4().hex}.{item['photo'].extension}",
+                        item["photo"].content,
+                        save=False,
                     )
                     stored.append(finding.photo.name)
                 finding.save()

@@ -415,6 +415,71 @@ def test_a_finding_keeps_its_photo_under_a_name_of_its_own(
     assert action.text == "按标准重新摆放"
 
 
+def phone_jpeg(size=(40, 20), orientation=6) -> bytes:
+    """A JPEG as a phone writes it: GPS position and camera in EXIF, the picture stored on its
+    side with the Orientation tag saying how to turn it (6: 90 degrees clockwise)."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation  # Orientation
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x8825] = {1: "N", 2: (39.0, 54.0, 27.0), 3: "E", 4: (116.0, 23.0, 17.0)}  # GPSInfo
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (30, 120, 200)).save(buffer, format="JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def stored_photo(media, inspection) -> Image.Image:
+    finding = inspection.findings.get()
+    image = Image.open(media / finding.photo.name)
+    image.load()
+    return image
+
+
+def test_a_stored_photo_keeps_no_gps_position_or_camera_and_stands_upright(
+    supervisor, office, checklist, media, make_user
+):
+    original = Image.open(io.BytesIO(phone_jpeg()))
+    assert original.getexif().get_ifd(0x8825)  # the upload does carry a position
+    person = make_staff(user=make_user("cleaner", Role.ATTENDANT))
+    inspection, _action = record_with_action(
+        supervisor, checklist, office, person, photo=upload(phone_jpeg(), "IMG_0001.jpg")
+    )
+    image = stored_photo(media, inspection)
+    assert image.format == "JPEG"
+    assert not image.getexif().get_ifd(0x8825)
+    assert dict(image.getexif()) == {}
+    assert image.size == (20, 40)  # turned as the Orientation tag said
+
+
+def test_bytes_hidden_after_the_picture_are_not_stored(
+    supervisor, office, checklist, media, make_user
+):
+    payload = b"<script>alert(1)</script>"
+    person = make_staff(user=make_user("cleaner", Role.ATTENDANT))
+    inspection, _action = record_with_action(
+        supervisor, checklist, office, person, photo=upload(png_bytes() + payload)
+    )
+    finding = inspection.findings.get()
+    assert payload not in (media / finding.photo.name).read_bytes()
+
+
+def test_a_jpeg_cut_off_half_way_is_refused_and_nothing_is_stored(
+    supervisor, office, checklist, media
+):
+    whole = phone_jpeg(size=(400, 300))
+    with pytest.raises(QualityError) as refused:
+        services.record_inspection(
+            by=supervisor,
+            template=checklist,
+            room=office,
+            scores=all_scored(checklist, 4),
+            findings=[{"text": "窗台积灰", "photo": upload(whole[: len(whole) // 2], "x.jpg")}],
+            now=NOW,
+        )
+    assert "finding-0-photo" in refused.value.fields
+    assert not Inspection.objects.exists()
+    assert not any(media.rglob("*.jpg"))
+
+
 def test_the_assignee_with_a_login_is_notified_once(supervisor, office, checklist, make_user):
     login = make_user("cleaner", Role.ATTENDANT)
     person = make_staff(user=login)
