@@ -11,28 +11,10 @@ from core.models import AuditEntry
 from core.names import display_name
 
 
-def record(
-    obj: models.Model,
-    action: str,
-    *,
-    by: Any,
-    from_state: str = "",
-    to_state: str = "",
-    changes: dict | None = None,
-    note: str = "",
-    now: datetime | None = None,
-) -> AuditEntry:
-    """Append one audit row for `obj`. `by` is a user, or None for the system (sweepers)."""
-    row = entry(
-        obj,
-        action,
-        by=by,
-        from_state=from_state,
-        to_state=to_state,
-        changes=changes,
-        note=note,
-        now=now,
-    )
+def record(obj: models.Model, action: str, **fields: Any) -> AuditEntry:
+    """Append one audit row for `obj` (the fields are `entry`'s). `by` is a user, or None for
+    the system (sweepers)."""
+    row = entry(obj, action, **fields)
     row.save(force_insert=True)
     return row
 

@@ -2,20 +2,17 @@
 the browser itself and answered 304 (the server builds nothing), htmx still gets the cached
 body, and a change made from another session shows on the next poll."""
 
-import datetime as dt
 import time
 
 import pytest
 from django.utils import timezone
 
-from bookings import services as booking_services
 from conference import board_etag, views_hotline, views_lobby
 from inspections.incidents import report_incident
 from inspections.models import Check, CheckStatus
-from staffing.models import Position
 from tests import test_browser as shared
-from tests.staffing_factories import make_staff
 from tests.test_browser_duties import login, new_page
+from tests.test_browser_lobby import meeting_in_45_minutes
 
 pytestmark = [pytest.mark.browser]
 
@@ -78,24 +75,8 @@ def _poll(page, answers, url_part: str, trigger: str) -> int:
 def test_the_lobby_board_polls_304_while_unchanged_and_refreshes_on_a_change(
     live_server, browser, lobby_manager, clerk, room, hosting_unit, building, monkeypatch, answers
 ):
-    now = timezone.localtime()
-    start = (now + dt.timedelta(minutes=45)).replace(second=0, microsecond=0)
-    if start.date() != now.date():
-        pytest.skip("too close to midnight for a meeting later today")
-    make_staff(
-        user=lobby_manager,
-        position=Position.LOBBY_MANAGER,
-        home_building=building,
-        days=[now.date()],
-    )
-    meeting = booking_services.book_meeting(
-        by=clerk,
-        room=room,
-        title="条件刷新演示会",
-        hosting_unit=hosting_unit,
-        start=start,
-        end=start + dt.timedelta(hours=1),
-        attendees=12,
+    meeting = meeting_in_45_minutes(
+        "条件刷新演示会", lobby_manager, clerk, room, hosting_unit, building
     )
     level3 = meeting.checks.get(level=3)
     builds = _board_builds(monkeypatch, views_lobby, "building_board")

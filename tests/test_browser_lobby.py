@@ -25,9 +25,9 @@ WALL = {"width": 1920, "height": 1080}
 TABLET = {"width": 1024, "height": 768}
 
 
-def test_the_lobby_board_refreshes_in_place_when_a_check_comes_due(
-    live_server, browser, lobby_manager, clerk, room, hosting_unit, building
-):
+def meeting_in_45_minutes(title, lobby_manager, clerk, room, hosting_unit, building):
+    """A meeting starting 45 minutes from now in the lobby manager's building, with the lobby
+    manager on today's shift there: its level-3 check (30 minutes before) is still pending."""
     now = timezone.localtime()
     start = (now + dt.timedelta(minutes=45)).replace(second=0, microsecond=0)
     if start.date() != now.date():
@@ -38,14 +38,22 @@ def test_the_lobby_board_refreshes_in_place_when_a_check_comes_due(
         home_building=building,
         days=[now.date()],
     )
-    meeting = booking_services.book_meeting(
+    return booking_services.book_meeting(
         by=clerk,
         room=room,
-        title="大堂看板演示会",
+        title=title,
         hosting_unit=hosting_unit,
         start=start,
         end=start + dt.timedelta(hours=1),
         attendees=12,
+    )
+
+
+def test_the_lobby_board_refreshes_in_place_when_a_check_comes_due(
+    live_server, browser, lobby_manager, clerk, room, hosting_unit, building
+):
+    meeting = meeting_in_45_minutes(
+        "大堂看板演示会", lobby_manager, clerk, room, hosting_unit, building
     )
     level3 = meeting.checks.get(level=3)  # due 30 minutes before the start: still pending
     context, page = new_page(browser, WALL)
